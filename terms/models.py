@@ -1,0 +1,217 @@
+"""The glossary's content: terms, their children, categories and providers."""
+
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
+
+from terms import rendering
+
+
+class Difficulty(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="category_name_ci_unique"),
+            models.CheckConstraint(condition=~Q(slug=""), name="category_slug_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("terms:category-detail", kwargs={"slug": self.slug})
+
+    @staticmethod
+    def name_from_slug(slug):
+        """"ai-ml" -> "AI ML": a readable default editors can rename."""
+        return " ".join(
+            word.upper() if len(word) <= 2 else word.capitalize() for word in slug.split("-")
+        )
+
+
+class ProviderQuerySet(models.QuerySet):
+    def by_short_name(self):
+        """Map every short name, case-folded, to its provider."""
+        return {provider.short_name.casefold(): provider for provider in self}
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    short_name = models.CharField(
+        max_length=30, unique=True, help_text='As written in entries, e.g. "AWS".'
+    )
+    slug = models.SlugField(max_length=30, unique=True)
+    website = models.URLField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=100, help_text="Column order on pages and in exported entries."
+    )
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("short_name"), name="provider_short_name_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def get_absolute_url(self):
+        return reverse("terms:provider-detail", kwargs={"slug": self.slug})
+
+
+class TermQuerySet(models.QuerySet):
+    def with_related(self):
+        """Load terms with every child and relation in a constant number of queries."""
+        linked = Term.objects.only("id", "name", "slug", "summary").order_by("name")
+        return self.select_related("category").prefetch_related(
+            "use_cases",
+            Prefetch(
+                "provider_equivalents",
+                queryset=ProviderEquivalent.objects.select_related("provider"),
+            ),
+            "faqs",
+            Prefetch("related_terms", queryset=linked),
+            Prefetch("see_also", queryset=linked),
+        )
+
+    def starting_with(self, letter):
+        """Terms whose name starts with `letter`; "#" stands for any non-letter."""
+        if letter == "#":
+            return self.exclude(name__regex=r"^[A-Za-z]")
+        return self.filter(name__istartswith=letter)
+
+
+class Term(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    definition = models.TextField(help_text="Markdown. The first sentence is the summary.")
+    definition_html = models.TextField(blank=True, editable=False)
+    summary = models.TextField(blank=True, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="terms")
+    difficulty = models.CharField(max_length=12, choices=Difficulty)
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names and abbreviations, one per line."
+    )
+    related_terms = models.ManyToManyField("self", blank=True)
+    see_also = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="see_also_of"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="term_name_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(difficulty__in=Difficulty.values), name="term_difficulty_valid"
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="term_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="term_name_not_empty"),
+        ]
+        indexes = [models.Index(fields=["-updated_at"], name="term_updated_at_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("terms:term-detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)
+        self.definition_html = rendering.markdown_to_html(self.definition)
+        self.summary = rendering.first_sentence(self.definition)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "definition_html", "summary"}
+        super().save(*args, **kwargs)
+
+
+class UseCase(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="use_cases")
+    organization = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    description = models.TextField()
+    outcome = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(organization="") & ~Q(title=""), name="usecase_org_title_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization}: {self.title}"
+
+
+class ProviderEquivalent(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="provider_equivalents")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="equivalents")
+    service = models.CharField(max_length=200)
+    note = models.CharField(max_length=200, blank=True)
+    url = models.URLField("docs URL", blank=True)
+    former_names = models.JSONField(
+        default=list, blank=True, help_text="Earlier names of the service, one per line."
+    )
+    verified_on = models.DateField(
+        null=True, blank=True, help_text="When an editor last checked this mapping."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["provider__position", "provider__name", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("term"), F("provider"), Lower("service"), name="equivalent_service_unique"
+            ),
+            models.CheckConstraint(condition=~Q(service=""), name="equivalent_service_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}: {self.service}"
+
+
+class FAQ(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="faqs")
+    question = models.TextField()
+    answer = models.TextField(help_text="Markdown.")
+    answer_html = models.TextField(blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "FAQ"
+        verbose_name_plural = "FAQs"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "question"], name="faq_question_unique"),
+            models.CheckConstraint(
+                condition=~Q(question="") & ~Q(answer=""), name="faq_question_answer_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.question
+
+    def save(self, *args, **kwargs):
+        self.answer_html = rendering.markdown_to_html(self.answer)
+        super().save(*args, **kwargs)

@@ -1,0 +1,55 @@
+import itertools
+
+import pytest
+
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+_counter = itertools.count(1)
+
+
+def make_category(slug="ai-ml", name=None):
+    category, _ = Category.objects.get_or_create(
+        slug=slug, defaults={"name": name or Category.name_from_slug(slug)}
+    )
+    return category
+
+
+def make_term(name=None, *, category="ai-ml", children=0, **fields):
+    """A saved term; `children` gives it that many use cases, FAQs and provider equivalents."""
+    name = name or f"Term {next(_counter)}"
+    fields.setdefault("definition", f"{name} is a thing worth knowing. It has a second sentence.")
+    fields.setdefault("difficulty", "beginner")
+    term = Term.objects.create(name=name, category=make_category(category), **fields)
+    providers = list(Provider.objects.all())
+    for i in range(children):
+        UseCase.objects.create(
+            term=term,
+            organization=f"Org {i}",
+            title=f"Title {i}",
+            description=f"Description {i}",
+            outcome=f"Outcome {i}",
+            position=i,
+        )
+        FAQ.objects.create(term=term, question=f"Question {i}?", answer=f"Answer {i}.", position=i)
+        ProviderEquivalent.objects.create(
+            term=term,
+            provider=providers[i % len(providers)],
+            service=f"{name} Service {i}",
+            position=i,
+        )
+    return term
+
+
+@pytest.fixture
+def term(db):
+    return make_term("Model Training", children=3)
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff user with every permission on the glossary's models."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("editor", password="s3cret-pass!", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="terms"))
+    return user
