@@ -111,6 +111,11 @@ class Term(models.Model):
     see_also = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="see_also_of"
     )
+    # Terms this definition links to ([[links]] and auto-links): kept by rendering, read as
+    # backlinks ("Mentioned in") without scanning every definition on each request.
+    mentions = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, editable=False, related_name="mentioned_in"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
