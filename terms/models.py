@@ -1,5 +1,6 @@
 """The glossary's content: terms, their children, categories and providers."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Lower
@@ -220,3 +221,50 @@ class FAQ(models.Model):
     def save(self, *args, **kwargs):
         self.answer_html = rendering.markdown_to_html(self.answer)
         super().save(*args, **kwargs)
+
+
+class SearchDocument(models.Model):
+    """A term's searchable text, flattened by terms.search; the search indexes read only this."""
+
+    term = models.OneToOneField(
+        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    names = models.TextField(help_text="Name and aliases.")
+    services = models.TextField(blank=True, help_text="Provider service names.")
+    definition = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text="Use cases, FAQs and category.")
+    # PostgreSQL only (weighted, GIN-indexed); SQLite indexes these columns with FTS5 instead.
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.names
+
+
+class SearchName(models.Model):
+    """A term's name or one alias, normalised for exact and prefix matches."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="search_names")
+    key = models.CharField(max_length=300)
+    label = models.CharField(max_length=300)
+    is_alias = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.label
+
+
+class SearchWord(models.Model):
+    """A word used in term names, aliases or services: the vocabulary "did you mean" corrects to."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
