@@ -1,0 +1,326 @@
+"""Read and write the plain-text entry format, as pure functions.
+
+An entry is one term::
+
+    Model Training
+    Definition
+    The process of teaching a model ...
+    Aliases                                  (optional)
+    - Training
+    Use Cases
+    - Netflix: Recommendations — Trains ranking models ... (More relevant recommendations.)
+    Provider Equivalents
+    - AWS: Amazon SageMaker Training
+    - Azure: Azure Machine Learning (training jobs)
+    Frequently Asked Questions
+    - What is the difference between training and inference?
+    - Training teaches a model; inference uses it.
+    Category: ai-ml
+    Difficulty: intermediate
+    Related Terms
+    - Model Inference
+    See Also
+
+`parse()` turns text into an `Entry` and raises `ParseError` naming the line of
+the first problem; `serialize()` writes the canonical text, so that
+serialize(parse(serialize(entry))) == serialize(entry).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+DIFFICULTIES = ("beginner", "intermediate", "advanced")
+
+DEFINITION = "Definition"
+ALIASES = "Aliases"
+USE_CASES = "Use Cases"
+EQUIVALENTS = "Provider Equivalents"
+FAQS = "Frequently Asked Questions"
+RELATED = "Related Terms"
+SEE_ALSO = "See Also"
+LIST_SECTIONS = (ALIASES, USE_CASES, EQUIVALENTS, FAQS, RELATED, SEE_ALSO)
+SECTIONS = (DEFINITION, *LIST_SECTIONS)
+
+# Headings people write by mistake, mapped to the one we expect, so the error can say so.
+_NEAR_MISSES = {
+    "definitions": DEFINITION,
+    "alias": ALIASES,
+    "use case": USE_CASES,
+    "usecases": USE_CASES,
+    "examples": USE_CASES,
+    "providers": EQUIVALENTS,
+    "provider equivalent": EQUIVALENTS,
+    "equivalents": EQUIVALENTS,
+    "faq": FAQS,
+    "faqs": FAQS,
+    "frequently asked question": FAQS,
+    "related": RELATED,
+    "related term": RELATED,
+    "see also": SEE_ALSO,
+    "category": "Category: <slug>",
+    "difficulty": "Difficulty: <level>",
+}
+for _heading in SECTIONS:
+    _NEAR_MISSES[_heading.lower()] = _heading
+
+_KEY_VALUE = re.compile(r"^(Category|Difficulty):[ \t]*(.*)$")
+EM_DASH = " \u2014 "
+
+
+class ParseError(ValueError):
+    """A problem in an entry, located by source and line number."""
+
+    def __init__(self, source, line, message):
+        self.source, self.line, self.message = source, line, message
+        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
+
+
+@dataclass(frozen=True)
+class UseCase:
+    organization: str
+    title: str
+    description: str
+    outcome: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    provider: str
+    service: str
+    note: str = ""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class FAQ:
+    question: str
+    answer: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A term named in Related Terms or See Also."""
+
+    name: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass
+class Entry:
+    name: str
+    definition: str
+    category: str
+    difficulty: str
+    aliases: list[str] = field(default_factory=list)
+    use_cases: list[UseCase] = field(default_factory=list)
+    equivalents: list[Equivalent] = field(default_factory=list)
+    faqs: list[FAQ] = field(default_factory=list)
+    related: list[Link] = field(default_factory=list)
+    see_also: list[Link] = field(default_factory=list)
+    source: str = field(default="<string>", compare=False)
+
+    @property
+    def slug(self):
+        return slugify(self.name)
+
+
+def decode(data, source="<bytes>"):
+    """Bytes of an entry file as text: UTF-8, BOM dropped, LF line endings."""
+    if b"\x00" in data:
+        raise ParseError(source, 0, "binary file, not a text entry")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(
+            source, line, f"not UTF-8 (invalid byte 0x{data[exc.start]:02x})"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _balanced_tail(text):
+    """Split "x (y (z))" into ("x", "y (z)"): the last balanced group closing the text."""
+    if not text.endswith(")"):
+        return text, None
+    depth = 0
+    for index in range(len(text) - 1, -1, -1):
+        char = text[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            depth -= 1
+            if depth == 0:
+                return text[:index].rstrip(), text[index + 1 : -1].strip()
+    return text, None
+
+
+def _split_org(item, what, line, source):
+    head, sep, rest = item.partition(": ")
+    if not sep or not head.strip() or not rest.strip():
+        raise ParseError(source, line, f"malformed {what}: expected '{_FORMS[what]}'")
+    return head.strip(), rest.strip()
+
+
+_FORMS = {
+    "use case": "- Organization: Title \u2014 Description (Outcome)",
+    "provider equivalent": "- Provider: Service (optional note)",
+}
+
+
+def _parse_use_case(item, line, source):
+    organization, rest = _split_org(item, "use case", line, source)
+    if rest.count("(") != rest.count(")"):
+        raise ParseError(source, line, "malformed use case: unbalanced parentheses")
+    body, outcome = _balanced_tail(rest)
+    if outcome is None:
+        raise ParseError(
+            source, line, "malformed use case: it must end with the outcome in parentheses"
+        )
+    title, sep, description = body.partition(EM_DASH)
+    if not sep:
+        raise ParseError(
+            source,
+            line,
+            "malformed use case: ' \u2014 ' (em dash) must separate title and description",
+        )
+    if not (title.strip() and description.strip() and outcome):
+        raise ParseError(source, line, f"malformed use case: expected '{_FORMS['use case']}'")
+    return UseCase(organization, title.strip(), description.strip(), outcome, line)
+
+
+def _parse_equivalent(item, line, source):
+    provider, rest = _split_org(item, "provider equivalent", line, source)
+    service, note = _balanced_tail(rest)
+    if not service:
+        raise ParseError(source, line, "malformed provider equivalent: the service name is missing")
+    return Equivalent(provider, service, note or "", line)
+
+
+def _heading_error(text, line, source):
+    guess = _NEAR_MISSES.get(text.rstrip(":").strip().lower())
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    return ParseError(source, line, f"unknown section heading '{text}'{hint}")
+
+
+def parse(text, source="<string>"):
+    """Parse one entry; raise ParseError at the first problem."""
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines or not lines[0].strip():
+        raise ParseError(source, 1, "missing term name: the first line must be the term's name")
+    name = lines[0].strip()
+    if name in SECTIONS or _KEY_VALUE.match(name):
+        raise ParseError(source, 1, f"missing term name: line 1 is the heading '{name}'")
+
+    seen = {}
+    values = {}
+    items = {section: [] for section in LIST_SECTIONS}
+    definition = []
+    section = None
+    for number, raw in enumerate(lines[1:], start=2):
+        stripped = raw.strip()
+        if stripped in SECTIONS or _KEY_VALUE.match(stripped):
+            key = _KEY_VALUE.match(stripped)
+            heading = key.group(1) if key else stripped
+            if heading in seen:
+                raise ParseError(
+                    source, number, f"'{heading}' appears twice (first on line {seen[heading]})"
+                )
+            seen[heading] = number
+            if key:
+                values[heading] = (key.group(2).strip(), number)
+                section = None
+            else:
+                section = heading
+            continue
+        if not stripped:
+            if section == DEFINITION:
+                definition.append("")
+            continue
+        if section == DEFINITION:
+            if stripped.rstrip(":").lower() in _NEAR_MISSES and stripped not in SECTIONS:
+                raise _heading_error(stripped, number, source)
+            definition.append(raw.rstrip())
+        elif section in LIST_SECTIONS and stripped.startswith("- "):
+            items[section].append((stripped[2:].strip(), number))
+        elif section in LIST_SECTIONS and stripped == "-":
+            raise ParseError(source, number, f"empty item in '{section}'")
+        else:
+            raise _heading_error(stripped, number, source)
+
+    for required in (DEFINITION, "Category", "Difficulty"):
+        if required not in seen:
+            label = required if required == DEFINITION else f"{required}: ..."
+            raise ParseError(source, 0, f"missing '{label}' section")
+    definition_text = "\n".join(definition).strip("\n")
+    if not definition_text.strip():
+        raise ParseError(source, seen[DEFINITION], "the Definition is empty")
+
+    category, category_line = values["Category"]
+    if not category or slugify(category) != category:
+        raise ParseError(
+            source, category_line, f"category must be a slug such as 'ai-ml', not '{category}'"
+        )
+    difficulty, difficulty_line = values["Difficulty"]
+    if difficulty not in DIFFICULTIES:
+        raise ParseError(
+            source,
+            difficulty_line,
+            f"unknown difficulty '{difficulty}' (expected {', '.join(DIFFICULTIES)})",
+        )
+
+    faq_lines = items[FAQS]
+    if len(faq_lines) % 2:
+        question, number = faq_lines[-1]
+        raise ParseError(source, number, "FAQ question without an answer")
+
+    return Entry(
+        name=name,
+        definition=definition_text,
+        category=category,
+        difficulty=difficulty,
+        aliases=[alias for alias, _ in items[ALIASES]],
+        use_cases=[_parse_use_case(item, n, source) for item, n in items[USE_CASES]],
+        equivalents=[_parse_equivalent(item, n, source) for item, n in items[EQUIVALENTS]],
+        faqs=[
+            FAQ(faq_lines[i][0], faq_lines[i + 1][0], faq_lines[i][1])
+            for i in range(0, len(faq_lines), 2)
+        ],
+        related=[Link(item, n) for item, n in items[RELATED]],
+        see_also=[Link(item, n) for item, n in items[SEE_ALSO]],
+        source=source,
+    )
+
+
+def _one_line(text):
+    # Items are one line each; text edited in the admin may hold newlines.
+    return " ".join(text.split()) if "\n" in text else text
+
+
+def serialize(entry):
+    """The canonical text of an entry (no trailing newline, like the reference entry)."""
+    out = [entry.name, DEFINITION, entry.definition]
+    if entry.aliases:
+        out += [ALIASES, *(f"- {alias}" for alias in entry.aliases)]
+    out.append(USE_CASES)
+    out += [
+        f"- {u.organization}: {u.title}{EM_DASH}{_one_line(u.description)} ({_one_line(u.outcome)})"
+        for u in entry.use_cases
+    ]
+    out.append(EQUIVALENTS)
+    out += [
+        f"- {e.provider}: {e.service}" + (f" ({e.note})" if e.note else "")
+        for e in entry.equivalents
+    ]
+    out.append(FAQS)
+    for faq in entry.faqs:
+        out += [f"- {_one_line(faq.question)}", f"- {_one_line(faq.answer)}"]
+    out += [f"Category: {entry.category}", f"Difficulty: {entry.difficulty}"]
+    out += [RELATED, *(f"- {link.name}" for link in entry.related)]
+    out += [SEE_ALSO, *(f"- {link.name}" for link in entry.see_also)]
+    return "\n".join(out)

@@ -1,0 +1,154 @@
+from pathlib import Path
+
+import pytest
+
+from terms import textformat
+from terms.textformat import ParseError, decode, parse, serialize
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "model-training.txt"
+
+MINIMAL = """Vector Database
+Definition
+A database that stores embeddings and finds the nearest ones.
+Category: databases
+Difficulty: intermediate"""
+
+
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
+
+
+def parse_error(text):
+    with pytest.raises(ParseError) as info:
+        parse(text, "entries/x.txt")
+    return info.value
+
+
+def test_reference_entry_parses_every_section():
+    entry = parse(seed_text())
+    assert entry.name == "Model Training"
+    assert entry.definition.startswith("The process of teaching an AI model")
+    assert [u.organization for u in entry.use_cases] == ["Netflix", "Uber", "Google"]
+    assert [e.provider for e in entry.equivalents] == ["AWS", "Azure", "GCP", "OCI"]
+    assert len(entry.faqs) == 3
+    assert (entry.category, entry.difficulty) == ("ai-ml", "intermediate")
+    assert entry.related == [] and entry.see_also == []
+
+
+def test_outcome_keeps_its_own_nested_parentheses():
+    uber = parse(seed_text()).use_cases[1]
+    assert uber.title == "Estimated time of arrival (ETA) and demand forecasting"
+    assert uber.outcome == (
+        "More accurate ETAs and improved marketplace efficiency "
+        "(better matching of riders and drivers)."
+    )
+    assert uber.description.endswith("retrains regularly to adapt to changing conditions.")
+
+
+def test_title_may_contain_colons():
+    text = MINIMAL.replace(
+        "Category:",
+        "Use Cases\n- Acme: Search: the sequel — Indexes documents. (Faster answers.)\nCategory:",
+    )
+    use_case = parse(text).use_cases[0]
+    assert (use_case.organization, use_case.title) == ("Acme", "Search: the sequel")
+
+
+def test_provider_note_is_optional():
+    text = MINIMAL.replace(
+        "Category:",
+        "Provider Equivalents\n- AWS: Amazon S3 Vectors\n- GCP: AlloyDB (with pgvector)\nCategory:",
+    )
+    aws, gcp = parse(text).equivalents
+    assert (aws.service, aws.note) == ("Amazon S3 Vectors", "")
+    assert (gcp.service, gcp.note) == ("AlloyDB", "with pgvector")
+
+
+def test_export_of_reference_entry_is_byte_identical():
+    assert serialize(parse(seed_text())) == seed_text()
+
+
+def test_aliases_section_round_trips():
+    text = MINIMAL.replace("Category:", "Aliases\n- Vector DB\n- Vector store\nCategory:")
+    entry = parse(text)
+    assert entry.aliases == ["Vector DB", "Vector store"]
+    assert parse(serialize(entry)) == entry
+
+
+def test_bom_and_crlf_are_accepted_and_dropped():
+    data = b"\xef\xbb\xbf" + seed_text().replace("\n", "\r\n").encode()
+    text = decode(data, "x.txt")
+    assert "\r" not in text and not text.startswith("\ufeff")
+    assert parse(text) == parse(seed_text())
+
+
+def test_multi_paragraph_definition_keeps_its_blank_line():
+    text = MINIMAL.replace("nearest ones.", "nearest ones.\n\nIt powers semantic search.")
+    assert parse(text).definition.endswith("ones.\n\nIt powers semantic search.")
+
+
+def test_binary_file_is_refused():
+    with pytest.raises(ParseError, match="binary file"):
+        decode(b"PK\x03\x04\x00\x00", "entries/x.txt")
+
+
+def test_non_utf8_file_is_refused_with_its_line():
+    with pytest.raises(ParseError) as info:
+        decode("Caf\u00e9\nDefinition\n".encode("latin-1"), "entries/x.txt")
+    assert str(info.value) == "entries/x.txt:1: not UTF-8 (invalid byte 0xe9)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "entries/x.txt:1: missing term name"),
+        ("Definition\nText\nCategory: a\nDifficulty: beginner", "entries/x.txt:1: missing term"),
+        (MINIMAL.replace("Definition\nA database that stores embeddings and finds the nearest ones.\n", ""), "missing 'Definition' section"),
+        (MINIMAL.replace("Category: databases\n", ""), "missing 'Category: ...' section"),
+        (MINIMAL.replace("\nDifficulty: intermediate", ""), "missing 'Difficulty: ...' section"),
+        (MINIMAL.replace("A database that stores embeddings and finds the nearest ones.", ""), "entries/x.txt:2: the Definition is empty"),
+        (MINIMAL.replace("intermediate", "expert"), "entries/x.txt:5: unknown difficulty 'expert'"),
+        (MINIMAL.replace("databases", "Data Bases"), "entries/x.txt:4: category must be a slug"),
+        (MINIMAL + "\nExamples\n- one", "entries/x.txt:6: unknown section heading 'Examples'"),
+        (MINIMAL + "\nFAQ\n- q?\n- a.", "unknown section heading 'FAQ' (did you mean 'Frequently Asked Questions'?)"),
+        (MINIMAL + "\nRelated Terms\n- A\nRelated Terms", "entries/x.txt:8: 'Related Terms' appears twice (first on line 6)"),
+        (MINIMAL + "\nUse Cases\n- Acme Builds things (Good)", "entries/x.txt:7: malformed use case: expected"),
+        (MINIMAL + "\nUse Cases\n- Acme: Builds things (Good)", "entries/x.txt:7: malformed use case: ' — ' (em dash)"),
+        (MINIMAL + "\nUse Cases\n- Acme: Title — Builds things", "entries/x.txt:7: malformed use case: it must end with the outcome"),
+        (MINIMAL + "\nUse Cases\n- Acme: Title — Builds things (Good (really)", "entries/x.txt:7: malformed use case: unbalanced parentheses"),
+        (MINIMAL + "\nProvider Equivalents\n- AWS Amazon S3", "entries/x.txt:7: malformed provider equivalent"),
+        (MINIMAL + "\nFrequently Asked Questions\n- Q1?\n- A1.\n- Q2?", "entries/x.txt:9: FAQ question without an answer"),
+        (MINIMAL + "\nSee Also\n-", "entries/x.txt:7: empty item in 'See Also'"),
+    ],
+    ids=[
+        "empty-file", "heading-as-name", "no-definition", "no-category", "no-difficulty",
+        "empty-definition", "unknown-difficulty", "category-not-slug", "unknown-heading",
+        "near-miss-heading", "duplicate-section", "use-case-without-colon",
+        "use-case-without-dash", "use-case-without-outcome", "use-case-unbalanced",
+        "provider-without-colon", "faq-without-answer", "empty-item",
+    ],
+)  # fmt: skip
+def test_bad_entry_is_refused_with_file_line_and_reason(text, expected):
+    assert expected in str(parse_error(text))
+
+
+def test_serialize_writes_every_section_heading_even_when_empty():
+    text = serialize(parse(MINIMAL))
+    assert text.split("\n") == [
+        "Vector Database",
+        "Definition",
+        "A database that stores embeddings and finds the nearest ones.",
+        textformat.USE_CASES,
+        textformat.EQUIVALENTS,
+        textformat.FAQS,
+        "Category: databases",
+        "Difficulty: intermediate",
+        textformat.RELATED,
+        textformat.SEE_ALSO,
+    ]
+
+
+def test_serialize_keeps_multiline_answer_on_one_line():
+    entry = parse(MINIMAL)
+    entry.faqs = [textformat.FAQ("Why?", "Because\nit is.")]
+    assert "- Because it is." in serialize(entry).split("\n")
