@@ -1,0 +1,298 @@
+"""Upsert entries in the text format into the database, and export terms back to it.
+
+An import is all-or-nothing: every file is read and checked first, and the
+writes happen in one transaction. A term whose stored content already equals
+its entry is not written at all, so re-importing unchanged files is a no-op.
+"""
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from terms import textformat
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+
+class ImportFailed(Exception):
+    """The import was refused; `errors` lists every problem as "path:line: message"."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    categories_created: list[str] = field(default_factory=list)
+
+
+def entry_files(paths):
+    """Entry files named by `paths`: files as given, folders searched for *.txt."""
+    files, missing = [], []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.txt") if p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(f"{path}: no such file or folder")
+    if missing:
+        raise ImportFailed(missing)
+    return files
+
+
+def read_entries(files):
+    """Parse every file; raise ImportFailed listing each file's first problem."""
+    entries, errors = [], []
+    for path in files:
+        try:
+            entries.append(
+                textformat.parse(textformat.decode(path.read_bytes(), str(path)), str(path))
+            )
+        except textformat.ParseError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ImportFailed(errors)
+    return entries
+
+
+def import_paths(paths, *, dry_run=False):
+    """Import entry files and folders; see `import_entries`."""
+    return import_entries(read_entries(entry_files(paths)), dry_run=dry_run)
+
+
+def entry_for_term(term):
+    """The Entry a term exports as; `term` should come from `Term.objects.with_related()`."""
+    return textformat.Entry(
+        name=term.name,
+        definition=term.definition,
+        category=term.category.slug,
+        difficulty=term.difficulty,
+        aliases=list(term.aliases),
+        use_cases=[
+            textformat.UseCase(u.organization, u.title, u.description, u.outcome)
+            for u in term.use_cases.all()
+        ],
+        equivalents=[
+            textformat.Equivalent(e.provider.short_name, e.service, e.note)
+            for e in term.provider_equivalents.all()
+        ],
+        faqs=[textformat.FAQ(f.question, f.answer) for f in term.faqs.all()],
+        related=_links(term.related_terms.all()),
+        see_also=_links(term.see_also.all()),
+    )
+
+
+def export_term(term):
+    """The text `export_glossary` writes for a term."""
+    return textformat.serialize(entry_for_term(term))
+
+
+def _links(terms):
+    return [textformat.Link(t.name) for t in sorted(terms, key=lambda t: t.name.lower())]
+
+
+class _Plan:
+    """Everything an import needs to know before it writes anything."""
+
+    def __init__(self, entries):
+        self.errors = []
+        self.entries = entries
+        self.providers = Provider.objects.by_short_name()
+        self._check_names()
+        self.existing = self._existing_terms()
+        self.targets = self._resolve_links()
+        self._check_providers()
+        if self.errors:
+            raise ImportFailed(self.errors)
+
+    def _check_names(self):
+        first_by_slug = {}
+        for entry in self.entries:
+            if not entry.slug:
+                self.errors.append(f"{entry.source}:1: the name '{entry.name}' gives no URL slug")
+                continue
+            other = first_by_slug.setdefault(entry.slug, entry)
+            if other is not entry:
+                self.errors.append(
+                    f"{entry.source}:1: the term '{entry.name}' is also defined in {other.source}"
+                )
+
+    def _existing_terms(self):
+        """Stored terms matching an entry, by slug or else by case-insensitive name."""
+        slugs = [entry.slug for entry in self.entries]
+        names = [entry.name.lower() for entry in self.entries]
+        found = Term.objects.with_related().alias(lower_name=Lower("name"))
+        found = list(found.filter(Q(slug__in=slugs) | Q(lower_name__in=names)))
+        by_slug = {term.slug: term for term in found}
+        by_name = {term.name.lower(): term for term in found}
+        return {
+            entry.slug: by_slug.get(entry.slug) or by_name.get(entry.name.lower())
+            for entry in self.entries
+        }
+
+    def _resolve_links(self):
+        """Map every name in Related Terms / See Also to the name of a term that exists."""
+        in_import = {entry.name.lower(): entry.name for entry in self.entries}
+        wanted = {
+            link.name.lower()
+            for entry in self.entries
+            for link in (*entry.related, *entry.see_also)
+        } - in_import.keys()
+        stored = {
+            name.lower(): name
+            for name in Term.objects.alias(lower_name=Lower("name"))
+            .filter(lower_name__in=wanted)
+            .values_list("name", flat=True)
+        }
+        targets = {**stored, **in_import}
+        for entry in self.entries:
+            for section, links in (
+                ("related term", entry.related),
+                ("see-also term", entry.see_also),
+            ):
+                for link in links:
+                    key = link.name.lower()
+                    if key == entry.name.lower():
+                        self.errors.append(
+                            f"{entry.source}:{link.line}: a term cannot name itself as a {section}"
+                        )
+                    elif key not in targets:
+                        self.errors.append(
+                            f"{entry.source}:{link.line}: {section} '{link.name}' not found "
+                            "in this import or the glossary"
+                        )
+        return targets
+
+    def _check_providers(self):
+        known = ", ".join(p.short_name for p in self.providers.values())
+        for entry in self.entries:
+            for equivalent in entry.equivalents:
+                if equivalent.provider.lower() not in self.providers:
+                    self.errors.append(
+                        f"{entry.source}:{equivalent.line}: unknown provider "
+                        f"'{equivalent.provider}' (known: {known})"
+                    )
+
+    def expected(self, entry):
+        """The entry as it will read once stored: canonical names, order and relations."""
+        related = {link.name.lower() for link in entry.related}
+        # Related terms are symmetrical: naming A in B's file relates A to B as well.
+        related |= {
+            other.name.lower()
+            for other in self.entries
+            if any(link.name.lower() == entry.name.lower() for link in other.related)
+        }
+        see_also = {link.name.lower() for link in entry.see_also}
+        order = {short: i for i, short in enumerate(self.providers)}
+        equivalents = sorted(
+            (
+                replace(e, provider=self.providers[e.provider.lower()].short_name)
+                for e in entry.equivalents
+            ),
+            key=lambda e: order[e.provider.lower()],
+        )
+        return replace(
+            entry,
+            equivalents=equivalents,
+            related=self._canonical_links(related),
+            see_also=self._canonical_links(see_also),
+        )
+
+    def _canonical_links(self, keys):
+        names = sorted((self.targets[key] for key in keys), key=str.lower)
+        return [textformat.Link(name) for name in names]
+
+
+def import_entries(entries, *, dry_run=False):
+    """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem."""
+    plan = _Plan(entries)
+    report = ImportReport()
+    with transaction.atomic():
+        categories = _categories(entries, report)
+        changed = []
+        for entry in entries:
+            expected = plan.expected(entry)
+            term = plan.existing[entry.slug]
+            if term is not None and entry_for_term(term) == expected:
+                report.unchanged.append(entry.name)
+                continue
+            (report.updated if term else report.created).append(entry.name)
+            changed.append((_save_term(term, expected, categories, plan.providers), expected))
+        ids = _ids_by_name({link.name for _, e in changed for link in (*e.related, *e.see_also)})
+        for term, expected in changed:
+            term.related_terms.set([ids[link.name.lower()] for link in expected.related])
+            term.see_also.set([ids[link.name.lower()] for link in expected.see_also])
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _ids_by_name(names):
+    lowered = {name.lower() for name in names}
+    terms = Term.objects.alias(lower_name=Lower("name")).filter(lower_name__in=lowered)
+    return {name.lower(): pk for pk, name in terms.values_list("pk", "name")}
+
+
+def _categories(entries, report):
+    slugs = {entry.category for entry in entries}
+    categories = {c.slug: c for c in Category.objects.filter(slug__in=slugs)}
+    for slug in sorted(slugs - categories.keys()):
+        categories[slug] = Category.objects.create(slug=slug, name=Category.name_from_slug(slug))
+        report.categories_created.append(slug)
+    return categories
+
+
+def _save_term(term, entry, categories, providers):
+    """Write one term and replace its children; editor-only fields of equivalents survive."""
+    if term is None:
+        term = Term(slug=entry.slug)
+        kept = {}
+    else:
+        kept = {(e.provider_id, e.service.lower()): e for e in term.provider_equivalents.all()}
+        term.use_cases.all().delete()
+        term.faqs.all().delete()
+        term.provider_equivalents.all().delete()
+    term.name = entry.name
+    term.definition = entry.definition
+    term.category = categories[entry.category]
+    term.difficulty = entry.difficulty
+    term.aliases = list(entry.aliases)
+    term.save()
+    UseCase.objects.bulk_create(
+        UseCase(
+            term=term,
+            organization=u.organization,
+            title=u.title,
+            description=u.description,
+            outcome=u.outcome,
+            position=i,
+        )
+        for i, u in enumerate(entry.use_cases)
+    )
+    equivalents = []
+    for i, e in enumerate(entry.equivalents):
+        provider = providers[e.provider.lower()]
+        old = kept.get((provider.pk, e.service.lower()))
+        equivalents.append(
+            ProviderEquivalent(
+                term=term,
+                provider=provider,
+                service=e.service,
+                note=e.note,
+                position=i,
+                url=old.url if old else "",
+                former_names=old.former_names if old else [],
+                verified_on=old.verified_on if old else None,
+            )
+        )
+    ProviderEquivalent.objects.bulk_create(equivalents)
+    for i, faq in enumerate(entry.faqs):
+        FAQ.objects.create(term=term, question=faq.question, answer=faq.answer, position=i)
+    return term

@@ -1,0 +1,51 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from terms.importers import ImportFailed, import_paths
+
+
+class Command(BaseCommand):
+    help = "Import entry files (and folders of *.txt entries) into the glossary, all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="entry files or folders of them")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would change; write nothing"
+        )
+
+    def handle(self, *args, paths, dry_run, verbosity, **options):
+        try:
+            report = import_paths(paths, dry_run=dry_run)
+        except ImportFailed as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            count = len(exc.errors)
+            raise CommandError(
+                f"{count} problem{'s' if count != 1 else ''} found; nothing was imported."
+            ) from None
+
+        if dry_run or verbosity > 1:
+            for label, names in (
+                ("create", report.created),
+                ("update", report.updated),
+                ("unchanged", report.unchanged),
+            ):
+                for name in names:
+                    self.stdout.write(f"{label}: {name}")
+        created, updated, unchanged = map(len, (report.created, report.updated, report.unchanged))
+        new_categories = (
+            f"; new categories: {', '.join(report.categories_created)}"
+            if report.categories_created
+            else ""
+        )
+        if dry_run:
+            self.stdout.write(
+                f"Dry run: would create {created}, update {updated}, leave {unchanged} "
+                f"unchanged{new_categories}. Nothing was written."
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created {created}, updated {updated}, left {unchanged} "
+                    f"unchanged{new_categories}."
+                )
+            )
