@@ -40,6 +40,14 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
     return term
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, so API throttle counts never carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def term(db):
     return make_term("Model Training", children=3)
