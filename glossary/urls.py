@@ -6,3 +6,5 @@ urlpatterns = [
     path("api/v1/", include("terms.api")),
     path("", include("terms.urls")),
 ]
+
+handler404 = "terms.views.page_not_found"

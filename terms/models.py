@@ -90,6 +90,13 @@ class TermQuerySet(models.QuerySet):
             Prefetch("see_also", queryset=linked),
         )
 
+    def with_backlinks(self):
+        """Also load the terms that link to these or list them under "see also"."""
+        linked = Term.objects.only("id", "name", "slug", "summary").order_by("name")
+        return self.prefetch_related(
+            Prefetch("mentioned_in", queryset=linked), Prefetch("see_also_of", queryset=linked)
+        )
+
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""
         if letter == "#":
@@ -143,11 +150,12 @@ class Term(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)
-        self.definition_html = rendering.markdown_to_html(self.definition)
-        self.summary = rendering.first_sentence(self.definition)
+        before = rendering.link_state(self)
+        rendering.render_term(self)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "definition_html", "summary"}
         super().save(*args, **kwargs)
+        rendering.after_save(self, before)
 
 
 class UseCase(models.Model):
@@ -219,7 +227,9 @@ class FAQ(models.Model):
         return self.question
 
     def save(self, *args, **kwargs):
-        self.answer_html = rendering.markdown_to_html(self.answer)
+        self.answer_html = rendering.render_answer(
+            self.answer, rendering.LinkIndex.load(), self.term
+        )
         super().save(*args, **kwargs)
 
 

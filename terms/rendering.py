@@ -1,12 +1,21 @@
-"""Turn editors' Markdown into safe HTML and plain-text summaries.
+"""Turn editors' Markdown into safe HTML and plain-text summaries, with links between terms.
 
-Rendering happens when a term is saved, never when it is viewed.
+Rendering happens when a term is saved, never when it is viewed. A definition links to other
+terms in two ways: `[[Term name]]` / `[[Term name|shown text]]` written by the editor, and an
+auto-link on the first mention of another term's name or alias. Because those links depend on
+other terms, saving or deleting a term re-renders the definitions and answers that mention
+it (`refresh_dependents`), and `render_all` rebuilds everything after a bulk load.
 """
 
+import html
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
 import markdown
 import nh3
+from django.db.models import Q
+from django.urls import reverse
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4",
@@ -17,13 +26,21 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_MARKUP = re.compile(r"[*_`#>]|\[\[|\]\]|\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(
+    r"\[\[([^\]|]*)\|([^\]]*)\]\]|[*_`#>]|\[\[|\]\]|\[([^\]]*)\]\([^)]*\)"
+)  # fmt: skip
+_NAME_WITH_ABBREVIATION = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
+_WIKI_LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|([^\[\]]+))?\]\]")
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z0-9]+)")
+# Text inside these elements is never turned into a link.
+_NO_LINK_TAGS = {"a", "code", "pre"}
 
 
-def sanitize(html):
+def sanitize(html_text):
     """Keep only allow-listed tags, attributes and URL schemes."""
     return nh3.clean(
-        html,
+        html_text,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
@@ -33,13 +50,13 @@ def sanitize(html):
 
 def markdown_to_html(text):
     """Render Markdown source to sanitised HTML."""
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
-    return sanitize(html)
+    rendered = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    return sanitize(rendered)
 
 
 def plain_text(text):
     """Markdown source with its markup stripped, on one line."""
-    text = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    text = _MARKUP.sub(lambda m: m.group(2) or m.group(3) or "", text)
     return " ".join(text.split())
 
 
@@ -47,3 +64,232 @@ def first_sentence(text):
     """The first sentence of a Markdown text, as plain text."""
     text = plain_text(text)
     return _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+
+
+def implied_aliases(name):
+    """ "Large Language Model (LLM)" is also mentioned as "large language model" and "LLM"."""
+    match = _NAME_WITH_ABBREVIATION.match(name)
+    return [match.group(1), match.group(2)] if match else []
+
+
+@dataclass(frozen=True)
+class Target:
+    """A term as a link points at it."""
+
+    id: int
+    name: str
+    slug: str
+    summary: str
+
+    def link(self, text):
+        """An <a> to this term around `text` (already HTML), carrying its summary for previews."""
+        url = reverse("terms:term-detail", kwargs={"slug": self.slug})
+        summary = html.escape(self.summary, quote=True)
+        return f'<a href="{url}" class="term-link" data-summary="{summary}">{text}</a>'
+
+
+class LinkIndex:
+    """Every term's name and aliases, case-folded, mapped to the term they name."""
+
+    def __init__(self, rows):
+        """`rows`: (id, name, slug, summary, aliases) tuples."""
+        self.by_name = {}
+        for id_, name, slug, summary, aliases in rows:
+            target = Target(id_, name, slug, summary)
+            # A name beats someone else's alias of the same spelling.
+            for alias in [*(aliases or ()), *implied_aliases(name)]:
+                self.by_name.setdefault(alias.strip().casefold(), target)
+        for id_, name, slug, summary, _ in rows:
+            self.by_name[name.casefold()] = Target(id_, name, slug, summary)
+        self.by_name.pop("", None)
+
+    @classmethod
+    def load(cls):
+        from terms.models import Term
+
+        return cls(list(Term.objects.values_list("id", "name", "slug", "summary", "aliases")))
+
+    def get(self, name):
+        return self.by_name.get(html.unescape(name).strip().casefold())
+
+    @cached_property
+    def pattern(self):
+        """One regex for every name, longest first, matched as whole words in escaped HTML."""
+        if not self.by_name:
+            return None
+        names = sorted(self.by_name, key=len, reverse=True)
+        alternatives = "|".join(re.escape(html.escape(name, quote=False)) for name in names)
+        # `&` and `#` keep matches out of entities such as &amp; and &#39;.
+        # A plural ("embeddings") mentions the term too.
+        return re.compile(rf"(?<![\w&#-])(?:{alternatives})(?:e?s)?(?![\w-])", re.IGNORECASE)
+
+    def get_mentioned(self, text):
+        """The term a matched mention names, trying it as written and then as a singular."""
+        for candidate in (text, text[:-1], text[:-2]):
+            target = self.get(candidate)
+            if target is not None:
+                return target
+        return None
+
+
+def _own_ids(own):
+    return {own.pk} if own is not None and own.pk else set()
+
+
+def _own_names(own):
+    if own is None:
+        return set()
+    names = [own.name, *(own.aliases or ()), *implied_aliases(own.name)]
+    return {name.strip().casefold() for name in names}
+
+
+def _segments(html_text):
+    """Yield (piece, linkable): tags are never linkable, text is unless inside a/code/pre."""
+    depth = 0
+    for piece in _TAG.split(html_text):
+        if piece.startswith("<"):
+            match = _TAG_NAME.match(piece)
+            if match and match.group(2).lower() in _NO_LINK_TAGS:
+                depth += -1 if match.group(1) else 1
+            yield piece, False
+        else:
+            yield piece, depth == 0
+
+
+def _wiki_links(html_text, index, own, linked):
+    def replace(match):
+        shown = match.group(2) or match.group(1)
+        target = index.get(match.group(1))
+        if target is None or target.id in _own_ids(own):
+            return shown
+        linked.add(target.id)
+        return target.link(shown)
+
+    return "".join(
+        _WIKI_LINK.sub(replace, piece) if linkable else piece
+        for piece, linkable in _segments(html_text)
+    )
+
+
+def _auto_links(html_text, index, own, linked):
+    pattern = index.pattern
+    if pattern is None:
+        return html_text
+    skip_ids, skip_names = _own_ids(own), _own_names(own)
+
+    def replace(match):
+        text = match.group(0)
+        target = index.get_mentioned(text)
+        if (
+            target is None
+            or target.id in linked
+            or target.id in skip_ids
+            or html.unescape(text).casefold() in skip_names
+        ):
+            return text
+        linked.add(target.id)
+        return target.link(text)
+
+    return "".join(
+        pattern.sub(replace, piece) if linkable else piece
+        for piece, linkable in _segments(html_text)
+    )
+
+
+def render_definition(text, index, own=None):
+    """(html, ids of linked terms) for a definition: [[links]] first, then auto-links."""
+    linked = set()
+    rendered = _wiki_links(markdown_to_html(text), index, own, linked)
+    rendered = _auto_links(rendered, index, own, linked)
+    return rendered, linked
+
+
+def render_answer(text, index, own=None):
+    """HTML for an FAQ answer: [[links]] resolve, nothing is auto-linked."""
+    return _wiki_links(markdown_to_html(text), index, own, set())
+
+
+def missing_links(text, index=None):
+    """Names in `[[...]]` that match no term, in order of appearance (for editors' warnings)."""
+    index = index or LinkIndex.load()
+    seen = []
+    for match in _WIKI_LINK.finditer(text):
+        name = match.group(1).strip()
+        if index.get(name) is None and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def render_term(term, index=None):
+    """Fill `term.definition_html` and `term.summary`; remember what it links to for `save`."""
+    index = index or LinkIndex.load()
+    term.definition_html, term._linked_ids = render_definition(term.definition, index, term)
+    term.summary = first_sentence(term.definition)
+
+
+def link_state(term):
+    """What other pages' links to `term` depend on, as stored now (None for a new term)."""
+    from terms.models import Term
+
+    if not term.pk:
+        return None
+    return Term.objects.filter(pk=term.pk).values("name", "slug", "summary", "aliases").first()
+
+
+def _names(state):
+    if not state:
+        return set()
+    return {state["name"], *(state["aliases"] or ()), *implied_aliases(state["name"])}
+
+
+def after_save(term, before):
+    """Store the term's mentions; re-render others when its names, URL or summary changed."""
+    linked = getattr(term, "_linked_ids", None)
+    if linked is not None:
+        term.mentions.set(linked)
+    now = {k: getattr(term, k) for k in ("name", "slug", "summary", "aliases")}
+    if before == now:
+        return
+    refresh_dependents(term.pk, _names(now) | _names(before))
+
+
+def refresh_dependents(term_id, names):
+    """Re-render definitions and answers that link to the term or mention one of its names."""
+    from terms.models import FAQ, Term
+
+    names = {name for name in names if name.strip()}
+    mentioning = Q(mentions=term_id)
+    answers = Q(pk__in=[])
+    for name in names:
+        mentioning |= Q(definition__icontains=name)
+        answers |= Q(answer__icontains=f"[[{name}")
+    index = LinkIndex.load()
+    for other in Term.objects.filter(mentioning).exclude(pk=term_id).distinct():
+        html_text, linked = render_definition(other.definition, index, other)
+        Term.objects.filter(pk=other.pk).update(definition_html=html_text)
+        other.mentions.set(linked)
+    for faq in FAQ.objects.filter(answers).select_related("term"):
+        FAQ.objects.filter(pk=faq.pk).update(answer_html=render_answer(faq.answer, index, faq.term))
+
+
+def render_all():
+    """Re-render every definition and answer with one index: the path after bulk loads."""
+    from terms.models import FAQ, Term
+
+    index = LinkIndex.load()
+    terms = list(Term.objects.all())
+    mentions = []
+    for term in terms:
+        render_term(term, index)
+        mentions += [
+            Term.mentions.through(from_term_id=term.pk, to_term_id=target)
+            for target in term._linked_ids
+        ]
+    Term.objects.bulk_update(terms, ["definition_html", "summary"], batch_size=500)
+    Term.mentions.through.objects.all().delete()
+    Term.mentions.through.objects.bulk_create(mentions, batch_size=1000)
+    faqs = list(FAQ.objects.select_related("term"))
+    for faq in faqs:
+        faq.answer_html = render_answer(faq.answer, index, faq.term)
+    FAQ.objects.bulk_update(faqs, ["answer_html"], batch_size=500)
+    return len(terms)

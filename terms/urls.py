@@ -1,2 +1,22 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from terms import views
+from terms.feeds import RecentTermsFeed
+from terms.sitemaps import SITEMAPS
+
 app_name = "terms"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("terms/", views.TermListView.as_view(), name="term-list"),
+    path("terms/<slug:slug>/", views.TermDetailView.as_view(), name="term-detail"),
+    path("categories/", views.category_list, name="category-list"),
+    path("categories/<slug:slug>/", views.CategoryDetailView.as_view(), name="category-detail"),
+    path("providers/", views.provider_list, name="provider-list"),
+    path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
+    path("compare/", views.CompareView.as_view(), name="compare"),
+    path("search/", views.search, name="search"),
+    path("feed/", RecentTermsFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+]

@@ -1,0 +1,32 @@
+"""/feed/: an Atom feed of the terms most recently added or changed."""
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from terms.models import Term
+
+
+class RecentTermsFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Glossary: new and updated terms"
+    subtitle = "Cloud and AI terms, most recently added or changed first."
+    link = reverse_lazy("terms:home")
+
+    def items(self):
+        return Term.objects.select_related("category").order_by("-updated_at")[:30]
+
+    def item_title(self, term):
+        return term.name
+
+    def item_description(self, term):
+        return term.summary
+
+    def item_pubdate(self, term):
+        return term.created_at
+
+    def item_updateddate(self, term):
+        return term.updated_at
+
+    def item_categories(self, term):
+        return [term.category.name]

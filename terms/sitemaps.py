@@ -1,0 +1,55 @@
+"""/sitemap.xml: every public page, with lastmod from the terms' updated_at."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from terms.models import Category, Provider, Term
+
+
+class TermSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.8
+
+    def items(self):
+        return Term.objects.only("slug", "updated_at").order_by("slug")
+
+    def lastmod(self, term):
+        return term.updated_at
+
+
+class CategorySitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Category.objects.annotate(last_change=Max("terms__updated_at")).order_by("slug")
+
+    def lastmod(self, category):
+        return category.last_change
+
+
+class ProviderSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Provider.objects.order_by("slug")
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.6
+
+    def items(self):
+        return ["terms:home", "terms:term-list", "terms:category-list", "terms:provider-list",
+                "terms:compare"]  # fmt: skip
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "terms": TermSitemap,
+    "categories": CategorySitemap,
+    "providers": ProviderSitemap,
+}

@@ -1,0 +1,419 @@
+"""The reader website: server-rendered pages built on the glossary's QuerySets.
+
+Every page runs a fixed number of queries whatever the number of terms (tests hold the
+ceilings), and nothing here touches the session, so anonymous responses set no cookie and
+can be cached.
+"""
+
+import difflib
+import json
+import string
+from itertools import groupby
+from urllib.parse import urlencode
+
+import django_filters
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, TextField, When
+from django.db.models.functions import Cast, Lower, Substr, Upper
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import http_date
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
+
+from terms import rendering
+from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Term
+
+SITE_NAME = "Glossary"
+OTHER = "#"
+LETTERS = [OTHER, *string.ascii_uppercase]
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def initial(name):
+    """The A–Z group of a name: its first letter, or "#" for anything else."""
+    first = name[:1].upper()
+    return first if first in string.ascii_uppercase else OTHER
+
+
+def letter_anchor(letter):
+    return "letter-other" if letter == OTHER else f"letter-{letter}"
+
+
+def listed(queryset):
+    """Just what a list of term links shows, in reading order."""
+    return queryset.select_related("category").only(
+        "name", "slug", "summary", "difficulty", "updated_at", "category__name", "category__slug"
+    ).order_by(Lower("name"))  # fmt: skip
+
+
+def alphabet(queryset, per_page, params):
+    """The A–Z bar: each letter with a link to where its terms start, or None if it has none."""
+    counts = dict.fromkeys(LETTERS, 0)
+    rows = queryset.order_by().annotate(first=Upper(Substr("name", 1, 1))).values("first")
+    for row in rows.annotate(n=Count("pk")):
+        counts[initial(row["first"] or "")] += row["n"]
+    params = params.copy()
+    params.pop("page", None)
+    bar, before = [], 0
+    for letter in LETTERS:
+        url = None
+        if counts[letter]:
+            page = before // per_page + 1
+            if page > 1:
+                params["page"] = page
+            query = params.urlencode()
+            params.pop("page", None)
+            url = f"?{query}#{letter_anchor(letter)}" if query else f"#{letter_anchor(letter)}"
+        bar.append({"letter": letter, "url": url, "count": counts[letter]})
+        before += counts[letter]
+    return bar
+
+
+def by_letter(terms):
+    """[(letter, anchor, [terms])] in the order given."""
+    return [(letter, letter_anchor(letter), list(group)) for letter, group in groupby(
+        terms, key=lambda term: initial(term.name)
+    )]  # fmt: skip
+
+
+def json_ld(data):
+    """JSON for a <script type="application/ld+json"> element, safe inside HTML."""
+    return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+
+
+class TermFilter(django_filters.FilterSet):
+    """The reader's filters on /terms/: combinable, kept in the URL as slugs."""
+
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
+    )
+    difficulty = django_filters.ChoiceFilter(
+        choices=Difficulty.choices, empty_label="Any difficulty"
+    )
+    provider = django_filters.ModelChoiceFilter(
+        queryset=Provider.objects.all(),
+        to_field_name="slug",
+        empty_label="Any provider",
+        method="filter_provider",
+        label="Provider",
+    )
+
+    class Meta:
+        model = Term
+        fields = ["category", "difficulty", "provider"]
+
+    def filter_provider(self, queryset, name, value):
+        return queryset.filter(
+            Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk"), provider=value))
+        )
+
+
+def home(request):
+    categories = Category.objects.annotate(term_count=Count("terms")).order_by("name")
+    recent = listed(Term.objects.all()).order_by("-updated_at")[:8]
+    return render(
+        request,
+        "terms/home.html",
+        {
+            "title": f"{SITE_NAME}: cloud and AI terms explained",
+            "description": "Plain definitions of cloud and AI terms, with use cases, FAQs "
+            "and the equivalent service on AWS, Azure, Google Cloud and OCI.",
+            "categories": categories,
+            "recent": recent,
+            "alphabet": alphabet(Term.objects.all(), TermListView.paginate_by, request.GET),
+            "alphabet_base": reverse("terms:term-list"),
+        },
+    )
+
+
+class TermListView(ListView):
+    template_name = "terms/term_list.html"
+    paginate_by = 100
+    context_object_name = "terms"
+
+    def get_queryset(self):
+        self.filterset = TermFilter(self.request.GET or None, queryset=Term.objects.all())
+        return listed(self.filterset.qs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            title="All terms, A to Z",
+            description="Every term in the glossary, grouped by first letter.",
+            filter=self.filterset,
+            groups=by_letter(context["page_obj"].object_list),
+            alphabet=alphabet(self.filterset.qs, self.paginate_by, self.request.GET),
+            filtered=any(self.request.GET.get(name) for name in TermFilter.base_filters),
+            page_params=params.urlencode(),
+        )
+        return context
+
+
+class TermDetailView(DetailView):
+    template_name = "terms/term_detail.html"
+    context_object_name = "term"
+    queryset = Term.objects.with_related().with_backlinks()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        term = self.object
+        neighbours = Term.objects.annotate(lname=Lower("name")).only("name", "slug", "summary")
+        lname = term.name.lower()
+        mentioned_in = {t.pk: t for t in [*term.mentioned_in.all(), *term.see_also_of.all()]}
+        context.update(
+            title=term.name,
+            description=term.summary,
+            og_type="article",
+            previous=neighbours.filter(lname__lt=lname).order_by("-lname").first(),
+            next=neighbours.filter(lname__gt=lname).order_by("lname").first(),
+            equivalents=[
+                (provider, list(rows))
+                for provider, rows in groupby(
+                    term.provider_equivalents.all(), key=lambda e: e.provider
+                )
+            ],
+            mentioned_in=sorted(mentioned_in.values(), key=lambda t: t.name.lower()),
+            json_ld=json_ld(self.structured_data(term)),
+        )
+        return context
+
+    def structured_data(self, term):
+        absolute = self.request.build_absolute_uri
+        data = [
+            {
+                "@context": "https://schema.org",
+                "@type": "DefinedTerm",
+                "name": term.name,
+                "alternateName": term.aliases,
+                "description": term.summary,
+                "url": absolute(term.get_absolute_url()),
+                "dateModified": term.updated_at.isoformat(),
+                "inDefinedTermSet": {
+                    "@type": "DefinedTermSet",
+                    "name": SITE_NAME,
+                    "url": absolute(reverse("terms:term-list")),
+                },
+            }
+        ]
+        faqs = term.faqs.all()
+        if faqs:
+            data.append(
+                {
+                    "@context": "https://schema.org",
+                    "@type": "FAQPage",
+                    "mainEntity": [
+                        {
+                            "@type": "Question",
+                            "name": faq.question,
+                            "acceptedAnswer": {
+                                "@type": "Answer",
+                                "text": rendering.plain_text(faq.answer),
+                            },
+                        }
+                        for faq in faqs
+                    ],
+                }
+            )
+        return data
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["Last-Modified"] = http_date(self.object.updated_at.timestamp())
+        return response
+
+
+def category_list(request):
+    categories = Category.objects.annotate(term_count=Count("terms")).order_by("name")
+    return render(
+        request,
+        "terms/category_list.html",
+        {
+            "title": "Categories",
+            "description": "The glossary's terms by category.",
+            "categories": categories,
+        },
+    )
+
+
+class CategoryDetailView(ListView):
+    template_name = "terms/category_detail.html"
+    paginate_by = 100
+    context_object_name = "terms"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return listed(self.category.terms.all())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        category = self.category
+        context.update(
+            category=category,
+            title=category.name,
+            description=category.description
+            or f"Cloud and AI terms in the {category.name} category.",
+        )
+        return context
+
+
+def provider_list(request):
+    providers = Provider.objects.annotate(
+        service_count=Count("equivalents"), term_count=Count("equivalents__term", distinct=True)
+    )
+    return render(
+        request,
+        "terms/provider_list.html",
+        {
+            "title": "Cloud providers",
+            "description": "Each cloud provider's services and the glossary terms they implement.",
+            "providers": providers,
+        },
+    )
+
+
+def provider_detail(request, slug):
+    provider = get_object_or_404(Provider, slug=slug)
+    equivalents = (
+        provider.equivalents.select_related("term")
+        .only("service", "note", "url", "term__name", "term__slug", "term__summary")
+        .order_by(Lower("service"), Lower("term__name"))
+    )
+    return render(
+        request,
+        "terms/provider_detail.html",
+        {
+            "title": f"{provider.name} services",
+            "description": f"Every {provider.name} service in the glossary and the term it "
+            "implements.",
+            "provider": provider,
+            "equivalents": equivalents,
+        },
+    )
+
+
+class CompareFilter(django_filters.FilterSet):
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
+    )
+    q = django_filters.CharFilter(method="filter_text", label="Term or service")
+
+    class Meta:
+        model = Term
+        fields = ["category", "q"]
+
+    def filter_text(self, queryset, name, value):
+        services = ProviderEquivalent.objects.filter(term=OuterRef("pk"), service__icontains=value)
+        return queryset.filter(Q(name__icontains=value) | Q(Exists(services)))
+
+
+class CompareView(ListView):
+    """Terms × providers: which service each provider offers for each term."""
+
+    template_name = "terms/compare.html"
+    paginate_by = 100
+    context_object_name = "terms"
+
+    def get_queryset(self):
+        with_services = Term.objects.filter(
+            Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk")))
+        )
+        self.filterset = CompareFilter(self.request.GET or None, queryset=with_services)
+        return (
+            self.filterset.qs.only("name", "slug", "summary")
+            .prefetch_related("provider_equivalents")
+            .order_by(Lower("name"))
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        providers = list(Provider.objects.all())
+        rows = []
+        for term in context["page_obj"].object_list:
+            cells = {provider.pk: [] for provider in providers}
+            for equivalent in term.provider_equivalents.all():
+                cells[equivalent.provider_id].append(equivalent)
+            rows.append((term, [cells[provider.pk] for provider in providers]))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            title="Compare cloud providers",
+            description="What each cloud provider calls the same thing: glossary terms "
+            "against AWS, Azure, Google Cloud and OCI services.",
+            filter=self.filterset,
+            providers=providers,
+            rows=rows,
+            page_params=params.urlencode(),
+        )
+        return context
+
+
+@require_GET
+def search(request):
+    """Simple name/alias/definition match until ranked search lands (terms/search.py)."""
+    query = request.GET.get("q", "").strip()
+    results = Term.objects.none()
+    if query:
+        results = (
+            listed(Term.objects.all())
+            .annotate(
+                aliases_text=Cast("aliases", TextField()),
+                rank=Case(
+                    When(name__iexact=query, then=0),
+                    When(name__istartswith=query, then=1),
+                    When(name__icontains=query, then=2),
+                    When(aliases_text__icontains=query, then=3),
+                    default=4,
+                    output_field=IntegerField(),
+                ),
+            )
+            .filter(
+                Q(name__icontains=query)
+                | Q(aliases_text__icontains=query)
+                | Q(definition__icontains=query)
+            )
+            .order_by("rank", Lower("name"))
+        )
+    page = Paginator(results, 20).get_page(request.GET.get("page")) if query else None
+    return render(
+        request,
+        "terms/search.html",
+        {
+            "title": f"Search: {query}" if query else "Search",
+            "description": "Search the glossary's terms.",
+            "query": query,
+            "page_obj": page,
+            "results": page.object_list if page else [],
+            "page_params": urlencode({"q": query}),
+            "noindex": True,
+        },
+    )
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("terms:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def page_not_found(request, exception):
+    """A 404 that offers a search and the term names closest to what was asked for."""
+    asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
+    names = dict(Term.objects.values_list("name", "slug"))
+    lowered = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(asked.lower(), lowered, n=5, cutoff=0.5)
+    suggestions = [
+        {"name": lowered[c], "url": reverse("terms:term-detail", args=[names[lowered[c]]])}
+        for c in close
+    ]
+    context = {
+        "title": "Page not found",
+        "description": "",
+        "asked": asked,
+        "suggestions": suggestions,
+        "noindex": True,
+    }
+    return render(request, "404.html", context, status=404)
