@@ -1,0 +1,152 @@
+"""The editors' workspace: terms with their children inline, categories and providers."""
+
+import io
+import zipfile
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpResponse
+
+from terms.importers import export_term
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+
+class LinesField(forms.CharField):
+    """A list of short strings edited as one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        lines = [line.strip() for line in text.splitlines()]
+        return [line for line in lines if line]
+
+
+class TermAdminForm(forms.ModelForm):
+    aliases = LinesField(required=False, help_text=Term._meta.get_field("aliases").help_text)
+
+    class Meta:
+        model = Term
+        fields = [
+            "name",
+            "slug",
+            "aliases",
+            "category",
+            "difficulty",
+            "definition",
+            "related_terms",
+            "see_also",
+        ]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Term.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if clash:
+            raise forms.ValidationError(
+                "“%(other)s” already exists; names must differ by more than letter case.",
+                code="duplicate_name",
+                params={"other": clash.name},
+            )
+        return name
+
+    def _not_self(self, field):
+        terms = self.cleaned_data.get(field)
+        if terms is not None and self.instance.pk and terms.filter(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A term cannot link to itself.", code="self_link")
+        return terms
+
+    def clean_related_terms(self):
+        return self._not_self("related_terms")
+
+    def clean_see_also(self):
+        return self._not_self("see_also")
+
+
+class ProviderEquivalentForm(forms.ModelForm):
+    former_names = LinesField(
+        required=False, help_text=ProviderEquivalent._meta.get_field("former_names").help_text
+    )
+
+    class Meta:
+        model = ProviderEquivalent
+        fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
+
+
+class UseCaseInline(admin.StackedInline):
+    model = UseCase
+    extra = 0
+    fields = [("organization", "position"), "title", "description", "outcome"]
+
+
+class ProviderEquivalentInline(admin.TabularInline):
+    model = ProviderEquivalent
+    form = ProviderEquivalentForm
+    extra = 0
+    fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
+
+
+class FAQInline(admin.StackedInline):
+    model = FAQ
+    extra = 0
+    fields = [("question", "position"), "answer"]
+
+
+@admin.action(description="Download selected terms as text entries (.zip)")
+def download_entries(modeladmin, request, queryset):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for term in queryset.with_related():
+            archive.writestr(f"{term.slug}.txt", export_term(term))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="glossary-entries.zip"'
+    return response
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    form = TermAdminForm
+    inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
+    list_display = ["name", "category", "difficulty", "updated_at"]
+    list_filter = [
+        "category",
+        "difficulty",
+        ("provider_equivalents__provider", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["category"]
+    search_fields = ["name", "aliases", "definition"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["related_terms", "see_also"]
+    date_hierarchy = "updated_at"
+    actions = [download_entries]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "aliases", "category", "difficulty", "definition"]}),
+        ("Links", {"fields": ["related_terms", "see_also"]}),
+    ]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "term_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(term_count=Count("terms"))
+
+    @admin.display(description="terms", ordering="term_count")
+    def term_count(self, category):
+        return category.term_count
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "short_name"]
+    prepopulated_fields = {"slug": ["short_name"]}
