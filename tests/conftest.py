@@ -48,6 +48,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _unhashed_static_files(settings):
+    """Serve static files by their source names: tests run without `collectstatic`."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def term(db):
     return make_term("Model Training", children=3)
