@@ -35,9 +35,13 @@ class Category(models.Model):
     def get_absolute_url(self):
         return reverse("terms:category-detail", kwargs={"slug": self.slug})
 
-    @staticmethod
-    def name_from_slug(slug):
-        """"ai-ml" -> "AI ML": a readable default editors can rename."""
+    KNOWN_NAMES = {"ai-ml": "AI & Machine Learning", "devops": "DevOps"}
+
+    @classmethod
+    def name_from_slug(cls, slug):
+        """A readable default name for a new category; editors can rename it."""
+        if slug in cls.KNOWN_NAMES:
+            return cls.KNOWN_NAMES[slug]
         return " ".join(
             word.upper() if len(word) <= 2 else word.capitalize() for word in slug.split("-")
         )
@@ -46,7 +50,7 @@ class Category(models.Model):
 class ProviderQuerySet(models.QuerySet):
     def by_short_name(self):
         """Map every short name, case-folded, to its provider."""
-        return {provider.short_name.casefold(): provider for provider in self}
+        return {provider.short_name.lower(): provider for provider in self}
 
 
 class Provider(models.Model):

@@ -49,7 +49,7 @@ def test_reference_entry_stores_its_children():
 
 def test_unknown_category_slug_creates_the_category():
     import_paths([SEED])
-    assert Category.objects.get(slug="ai-ml").name == "AI ML"
+    assert Category.objects.get(slug="ai-ml").name == "AI & Machine Learning"
 
 
 def test_reimport_of_unchanged_file_changes_nothing():
