@@ -194,3 +194,15 @@ def test_command_refuses_a_missing_path(capsys):
     with pytest.raises(CommandError):
         call_command("import_glossary", "no/such/folder")
     assert "no/such/folder: no such file or folder" in capsys.readouterr().err
+
+
+def test_command_if_empty_leaves_an_edited_glossary_alone(capsys):
+    make_term("Model Training", definition="Edited by an editor.")
+    call_command("import_glossary", str(SEED), "--if-empty")
+    assert "already has 1 terms" in capsys.readouterr().out
+    assert Term.objects.get().definition == "Edited by an editor."
+
+
+def test_command_if_empty_imports_into_an_empty_glossary():
+    call_command("import_glossary", str(SEED), "--if-empty")
+    assert Term.objects.filter(name="Model Training").exists()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from terms.importers import ImportFailed, import_paths
+from terms.models import Term
 
 
 class Command(BaseCommand):
@@ -11,8 +12,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="report what would change; write nothing"
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="import only into a glossary without terms (so editors' changes are never "
+            "overwritten by a sample)",
+        )
 
-    def handle(self, *args, paths, dry_run, verbosity, **options):
+    def handle(self, *args, paths, dry_run, if_empty, verbosity, **options):
+        if if_empty and (count := Term.objects.count()):
+            self.stdout.write(f"The glossary already has {count} terms; nothing was imported.")
+            return
         try:
             report = import_paths(paths, dry_run=dry_run)
         except ImportFailed as exc:
