@@ -7,27 +7,30 @@ Public interface (kept stable):
     ``provider`` (slug) narrow the results; the facet links pass them back.
     ``SearchResults`` has:
 
-    - ``query``: the query as typed, stripped; ``ids``: matching term ids, best first;
-    - ``total``: how many terms match (``ids`` holds at most ``MAX_RESULTS`` of them);
+    - ``query``: the query as typed, stripped; ``ids``: matching term ids, best first
+      (at most ``MAX_RESULTS``, like Algolia's default pagination limit);
+    - ``total``: how many terms match; ``total_capped`` is true when there are more than
+      ``COUNT_LIMIT`` and ``total`` stops there;
     - ``facets``: ``{"category": [Facet], "difficulty": [Facet], "provider": [Facet]}``, each
-      ``Facet(value, label, count, selected)``;
+      ``Facet(value, label, count, selected)``, counted over ``ids``;
     - ``suggestions``: "did you mean" ``[Suggestion(name, slug, url)]`` when the query found
       no good hit (a typo, usually);
     - ``page(number, per_page=20)``: a Django ``Page`` whose items are ``Hit(term, snippet)``,
-      terms loaded with ``Term.objects.with_related()`` and ``snippet`` safe HTML in which
-      only ``<mark>`` is markup (everything else is escaped).
+      terms loaded with their category, ``snippet`` safe HTML in which only ``<mark>`` is
+      markup (everything else is escaped): the best matching passage of the definition,
+      use cases and FAQs, or services, else the summary.
 
 ``rank_queryset(queryset, query) -> QuerySet``
-    For the API: ``queryset`` narrowed to the matches, annotated ``search_rank`` (0 = best)
+    For the API: ``queryset`` narrowed to the matches, annotated ``search_rank`` (1 = best)
     and ordered by it; a later ``order_by()`` replaces the ranking.
 
 ``suggest(prefix, limit=8) -> list[dict]``
     Autocomplete: ``{"name", "slug", "url", "category"}`` for names and aliases starting
-    with ``prefix``, then names containing a word starting with it.
+    with ``prefix``, then names containing a word that starts with it.
 
 ``reindex_terms(term_ids)``
-    Bring the index up to date for these terms (ids of deleted terms are dropped from it).
-    Runs in the caller's transaction. Saves and deletes of terms and their children do this
+    Bring the index up to date for these terms (ids of deleted terms are dropped from it),
+    in the caller's transaction. Saves and deletes of terms and their children do this
     through signals; code that writes with ``bulk_create``/``update`` must call it.
 
 ``rebuild_index() -> int``
@@ -42,12 +45,65 @@ services, definition, use cases + FAQs + category), its names and aliases into
 ``SearchName`` keys, and the words of its names and services into the ``SearchWord``
 vocabulary. SQLite indexes documents with FTS5 (bm25 with column weights); PostgreSQL with
 a weighted, GIN-indexed tsvector ranked by ``SearchRank``, and pg_trgm for typos. Ranking:
-exact name or alias, then name prefix, then full-text relevance.
+exact name or alias, then name prefix, then full-text relevance. Ranking every match of a
+word found in most terms is what makes search slow, so when more than ``RANK_LIMIT`` terms
+match, only the matches in names and services are ranked and the rest follow in index order.
 """
 
+import json
+import re
+import threading
+import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import batched
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import F, Func, IntegerField, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.utils.html import escape
+
+from terms import rendering
+from terms.models import (
+    FAQ,
+    Category,
+    Difficulty,
+    Provider,
+    ProviderEquivalent,
+    SearchDocument,
+    SearchName,
+    SearchWord,
+    Term,
+    UseCase,
+)
 
 MAX_RESULTS = 1000
+COUNT_LIMIT = 10_000
+RANK_LIMIT = 2_000
+MAX_QUERY_CHARS = 200
+MAX_CLAUSES = 8
+NAME_MATCHES = 200
+BATCH = 2_000
+
+_TOKEN = re.compile(r"[^\W_]+")
+_CHUNK = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+# PostgreSQL's English stop words, dropped on both backends so they behave alike.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing don down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own s same she should so some such t than that the their theirs
+    them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with you your yours yourself
+    yourselves""".split()  # noqa: SIM905
+)
+
+
+# ---------------------------------------------------------------------------- results
 
 
 @dataclass
@@ -67,7 +123,7 @@ class Suggestion:
 
 @dataclass
 class Hit:
-    term: object
+    term: Term
     snippet: str
 
 
@@ -76,28 +132,723 @@ class SearchResults:
     query: str
     ids: list = field(default_factory=list)
     total: int = 0
+    total_capped: bool = False
     facets: dict = field(default_factory=dict)
     suggestions: list = field(default_factory=list)
+    parsed: "Query | None" = field(default=None, repr=False)
 
     def page(self, number, per_page=20):
+        """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
+        page = Paginator(self.ids, per_page).get_page(number)
+        ids = list(page.object_list)
+        terms = Term.objects.select_related("category").in_bulk(ids)
+        snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
+        page.object_list = [
+            Hit(terms[pk], snippets.get(pk) or escape(terms[pk].summary))
+            for pk in ids
+            if pk in terms
+        ]
+        return page
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class Query:
+    """A reader's query, parsed: clauses are (kind, tokens), kind one of
+    "word", "prefix", "phrase" (required) or "not" (excluded)."""
+
+    clauses: list
+
+    @property
+    def positive(self):
+        return [c for c in self.clauses if c[0] != "not"]
+
+    @property
+    def negative(self):
+        return [c for c in self.clauses if c[0] == "not"]
+
+    @property
+    def words(self):
+        return [t for _, tokens in self.positive for t in tokens]
+
+    @property
+    def name_key(self):
+        """The whole query as a name key, when it can be compared with names at all."""
+        return "" if self.negative else " ".join(self.words)
+
+
+def tokens(text):
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def name_key(text):
+    """ "Retrieval-Augmented Generation (RAG)" -> "retrieval augmented generation rag"."""
+    return " ".join(tokens(text))
+
+
+def parse(text):
+    """Parse a query safely: "phrases", -excluded, prefix*; anything else is a word."""
+    text = unicodedata.normalize("NFKC", text or "")[:MAX_QUERY_CHARS]
+    clauses = []
+    for match in _CHUNK.finditer(text):
+        quoted = match.group(2) is not None
+        negated = bool(match.group(1) if quoted else match.group(3))
+        chunk = match.group(2) if quoted else match.group(4)
+        words = tokens(chunk)[:MAX_CLAUSES]
+        if not quoted and len(words) == 1 and words[0] in STOP_WORDS:
+            continue
+        if not words:
+            continue
+        kind = "phrase" if quoted or len(words) > 1 else "word"
+        if kind == "word" and chunk.endswith("*"):
+            kind = "prefix"
+        clauses.append(("not", words) if negated else (kind, words))
+    return Query(clauses[:MAX_CLAUSES])
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+@dataclass
+class Filters:
+    category_id: int | None = None
+    difficulty: str | None = None
+    provider_id: int | None = None
+    impossible: bool = False
+
+    @classmethod
+    def resolve(cls, category, difficulty, provider):
+        filters = cls()
+        if category:
+            filters.category_id = (
+                Category.objects.filter(slug=category).values_list("pk", flat=True).first()
+            )
+            filters.impossible |= filters.category_id is None
+        if difficulty:
+            filters.difficulty = difficulty
+            filters.impossible |= difficulty not in Difficulty.values
+        if provider:
+            filters.provider_id = (
+                Provider.objects.filter(slug=provider).values_list("pk", flat=True).first()
+            )
+            filters.impossible |= filters.provider_id is None
+        return filters
+
+    def sql(self, id_column):
+        """WHERE fragments (and params) narrowing rows whose term id is `id_column`."""
+        where, params = [], []
+        if self.category_id is not None or self.difficulty:
+            conditions, values = [f"t.id = {id_column}"], []
+            if self.category_id is not None:
+                conditions.append("t.category_id = %s")
+                values.append(self.category_id)
+            if self.difficulty:
+                conditions.append("t.difficulty = %s")
+                values.append(self.difficulty)
+            where.append(f"EXISTS (SELECT 1 FROM terms_term t WHERE {' AND '.join(conditions)})")
+            params += values
+        if self.provider_id is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM terms_providerequivalent pe "
+                f"WHERE pe.term_id = {id_column} AND pe.provider_id = %s)"
+            )
+            params.append(self.provider_id)
+        return "".join(f" AND {w}" for w in where), params
+
+
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# ---------------------------------------------------------------------------- backends
+
+
+class _Backend:
+    """What differs between SQLite and PostgreSQL; the ranking logic above it is shared."""
+
+    key_collate = ""
+
+    def name_matches(self, key, filters, limit=NAME_MATCHES):
+        """(term_id, key) of names and aliases starting with `key`, in key order."""
+        where, params = filters.sql("n.term_id")
+        return _rows(
+            f"SELECT n.term_id, n.key FROM terms_searchname n "
+            f"WHERE n.key{self.key_collate} >= %s AND n.key{self.key_collate} < %s{where} "
+            f"ORDER BY n.key{self.key_collate} LIMIT %s",
+            [key, key + "\U0010ffff", *params, limit],
+        )
+
+    def in_ids(self, ids):
+        """A condition (to follow a column) and its one parameter: "is one of these ids"."""
         raise NotImplementedError
 
 
+class _Sqlite(_Backend):
+    NAME_COLUMNS = "{names services}"
+
+    def _match(self, query, columns=None, weights=None):
+        def phrase(tokens):
+            return '"' + " ".join(tokens) + '"'
+
+        positive = []
+        for kind, words in query.positive:
+            positive.append(phrase(words) + (" *" if kind == "prefix" else ""))
+        if not positive:
+            return None
+        expr = " AND ".join(positive)
+        if columns:
+            expr = f"{columns} : ({expr})"
+        for _, words in query.negative:
+            expr += " NOT " + phrase(words)
+        return expr
+
+    def _where(self, query, filters, names_only):
+        match = self._match(query, self.NAME_COLUMNS if names_only else None)
+        where, params = filters.sql("terms_search_fts.rowid")
+        return f"terms_search_fts MATCH %s{where}", [match, *params]
+
+    def count(self, query, filters, cap, names_only=False):
+        if not query.positive:
+            return 0
+        where, params = self._where(query, filters, names_only)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM terms_search_fts WHERE {where} LIMIT %s)"
+        return _rows(sql, [*params, cap])[0][0]
+
+    def ids(self, query, filters, limit, ranked=True, names_only=False):
+        if not query.positive:
+            return []
+        where, params = self._where(query, filters, names_only)
+        order = " ORDER BY rank" if ranked else ""
+        sql = f"SELECT rowid FROM terms_search_fts WHERE {where}{order} LIMIT %s"
+        return [row[0] for row in _rows(sql, [*params, limit])]
+
+    def snippets(self, query, ids):
+        match = self._match(query)
+        if not match:
+            return {}
+        picks = ", ".join(f"snippet(terms_search_fts, {i}, %s, %s, '…', 24)" for i in (2, 3, 1))
+        marks = [_MARK_START, _MARK_END] * 3
+        rows = _rows(
+            f"SELECT rowid, {picks} FROM terms_search_fts WHERE terms_search_fts MATCH %s "
+            "AND rowid IN (SELECT value FROM json_each(%s))",
+            [*marks, match, json.dumps(ids)],
+        )
+        return {row[0]: _best_snippet(row[1:]) for row in rows}
+
+    def similar_words(self, word, limit=30):
+        grams = {word[i : i + 3] for i in range(len(word) - 2)}
+        if not grams:
+            return []
+        match = " OR ".join(f'"{gram}"' for gram in sorted(grams))
+        rows = _rows(
+            "SELECT word FROM terms_searchword_fts WHERE terms_searchword_fts MATCH %s "
+            "ORDER BY rank LIMIT %s",
+            [match, limit],
+        )
+        return [row[0] for row in rows]
+
+    def in_ids(self, ids):
+        return "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+
+    def after_write(self, ids):
+        pass
+
+
+class _Postgres(_Backend):
+    key_collate = ' COLLATE "C"'
+    # SearchRank weights, D to A: names 1.0, services 0.5, definition 0.2, the rest 0.1;
+    # the same proportions as the bm25 column weights on SQLite.
+    WEIGHTS = [0.1, 0.2, 0.5, 1.0]
+
+    def _tsquery(self, query, weights=""):
+        def lexeme(token, prefix=False):
+            return (
+                f"'{token}':" + ("*" if prefix else "") + weights
+                if (weights or prefix)
+                else f"'{token}'"
+            )
+
+        def phrase(words, prefix=False):
+            parts = [lexeme(w, prefix and i == len(words) - 1) for i, w in enumerate(words)]
+            return "(" + " <-> ".join(parts) + ")" if len(parts) > 1 else parts[0]
+
+        parts = [phrase(words, kind == "prefix") for kind, words in query.positive]
+        if not parts:
+            return None
+        parts += ["!" + phrase(words) for _, words in query.negative]
+        return SearchQuery(" & ".join(parts), search_type="raw", config="english")
+
+    def _matches(self, query, filters, names_only=False):
+        tsquery = self._tsquery(query, "AB" if names_only else "")
+        if tsquery is None:
+            return None, SearchDocument.objects.none()
+        docs = SearchDocument.objects.filter(vector=tsquery)
+        if filters.category_id is not None:
+            docs = docs.filter(term__category_id=filters.category_id)
+        if filters.difficulty:
+            docs = docs.filter(term__difficulty=filters.difficulty)
+        if filters.provider_id is not None:
+            docs = docs.filter(
+                pk__in=ProviderEquivalent.objects.filter(provider_id=filters.provider_id).values(
+                    "term_id"
+                )
+            )
+        return tsquery, docs
+
+    def count(self, query, filters, cap, names_only=False):
+        _, docs = self._matches(query, filters, names_only)
+        return docs.values("pk")[:cap].count()
+
+    def ids(self, query, filters, limit, ranked=True, names_only=False):
+        tsquery, docs = self._matches(query, filters, names_only)
+        if tsquery is None:
+            return []
+        if ranked:
+            rank = SearchRank(F("vector"), tsquery, weights=self.WEIGHTS)
+            docs = docs.annotate(rank=rank).order_by("-rank", "pk")
+        else:
+            docs = docs.order_by()
+        return list(docs.values_list("pk", flat=True)[:limit])
+
+    def snippets(self, query, ids):
+        tsquery = self._tsquery(query)
+        if tsquery is None:
+            return {}
+        options = {
+            "config": "english",
+            "start_sel": _MARK_START,
+            "stop_sel": _MARK_END,
+            "max_words": 30,
+            "min_words": 12,
+            "max_fragments": 1,
+            "fragment_delimiter": " … ",
+        }
+        rows = SearchDocument.objects.filter(pk__in=ids).values_list(
+            "pk",
+            SearchHeadline("definition", tsquery, **options),
+            SearchHeadline("body", tsquery, **options),
+            SearchHeadline("services", tsquery, **options),
+        )
+        return {row[0]: _best_snippet(row[1:]) for row in rows}
+
+    def similar_words(self, word, limit=30):
+        rows = _rows(
+            "SELECT word FROM terms_searchword WHERE word %% %s "
+            "ORDER BY similarity(word, %s) DESC, word LIMIT %s",
+            [word, word, limit],
+        )
+        return [row[0] for row in rows]
+
+    def in_ids(self, ids):
+        return "= ANY(%s::bigint[])", list(ids)
+
+    def after_write(self, ids):
+        SearchDocument.objects.filter(pk__in=ids).update(
+            vector=SearchVector("names", weight="A", config="english")
+            + SearchVector("services", weight="B", config="english")
+            + SearchVector("definition", weight="C", config="english")
+            + SearchVector("body", weight="D", config="english")
+        )
+
+
+def _backend():
+    return _Postgres() if connection.vendor == "postgresql" else _Sqlite()
+
+
+def _best_snippet(candidates):
+    """The first snippet with a highlighted match, escaped, with the marks made <mark>."""
+    for text in candidates:
+        if text and _MARK_START in text:
+            html = escape(" ".join(text.split()))
+            return html.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+    return ""
+
+
+# ---------------------------------------------------------------------------- searching
+
+
 def search_terms(query, *, category=None, difficulty=None, provider=None):
-    return SearchResults(query=(query or "").strip())
+    """Ranked matches for a reader's query; see the module docstring."""
+    text = (query or "").strip()
+    parsed = parse(text)
+    results = SearchResults(query=text, parsed=parsed)
+    if not parsed.clauses:
+        return results
+    filters = Filters.resolve(category, difficulty, provider)
+    if filters.impossible:
+        return results
+    backend = _backend()
+    named = _name_ranked(backend, parsed.name_key, filters)
+    fts_count = backend.count(parsed, filters, COUNT_LIMIT + 1)
+    fts_ids = _fts_ranked(backend, parsed, filters, fts_count)
+    seen = set(named)
+    results.ids = named + [pk for pk in fts_ids if pk not in seen]
+    results.ids = results.ids[:MAX_RESULTS]
+    results.total = min(fts_count, COUNT_LIMIT) + len(seen.difference(fts_ids))
+    results.total_capped = fts_count > COUNT_LIMIT
+    results.facets = _facets(backend, results.ids, category, difficulty, provider)
+    if not named and _needs_suggestions(parsed, results):
+        results.suggestions = _did_you_mean(backend, parsed)
+    return results
+
+
+def _name_ranked(backend, key, filters):
+    """Term ids whose name or alias is `key` exactly, then those that start with it."""
+    if not key:
+        return []
+    rows = backend.name_matches(key, filters)
+    rows = sorted(rows, key=lambda row: (row[1] != key, len(row[1]), row[1]))
+    return list(dict.fromkeys(term_id for term_id, _ in rows))
+
+
+def _fts_ranked(backend, parsed, filters, count):
+    """Full-text matches, best first; when too many to rank, names first, the rest unranked."""
+    if count == 0:
+        return []
+    if count <= RANK_LIMIT:
+        return backend.ids(parsed, filters, MAX_RESULTS)
+    in_names = backend.count(parsed, filters, RANK_LIMIT + 1, names_only=True)
+    ranked = []
+    if in_names <= RANK_LIMIT:
+        ranked = backend.ids(parsed, filters, MAX_RESULTS, names_only=True)
+    if len(ranked) >= MAX_RESULTS:
+        return ranked
+    rest = backend.ids(parsed, filters, MAX_RESULTS + len(ranked), ranked=False)
+    seen = set(ranked)
+    return ranked + [pk for pk in rest if pk not in seen]
+
+
+def _facets(backend, ids, category, difficulty, provider):
+    if not ids:
+        return {"category": [], "difficulty": [], "provider": []}
+    in_ids, param = backend.in_ids(ids)
+    categories = _rows(
+        "SELECT c.slug, c.name, count(*) FROM terms_term t "
+        "JOIN terms_category c ON c.id = t.category_id "
+        f"WHERE t.id {in_ids} GROUP BY c.slug, c.name ORDER BY 3 DESC, 2",
+        [param],
+    )
+    difficulties = dict(
+        _rows(f"SELECT difficulty, count(*) FROM terms_term WHERE id {in_ids} GROUP BY 1", [param])
+    )
+    providers = _rows(
+        "SELECT p.slug, p.short_name, count(DISTINCT e.term_id) FROM terms_providerequivalent e "
+        f"JOIN terms_provider p ON p.id = e.provider_id WHERE e.term_id {in_ids} "
+        "GROUP BY p.slug, p.short_name, p.position ORDER BY p.position, p.short_name",
+        [param],
+    )
+    return {
+        "category": [Facet(s, n, c, s == category) for s, n, c in categories],
+        "difficulty": [
+            Facet(value, label, difficulties[value], value == difficulty)
+            for value, label in Difficulty.choices
+            if value in difficulties
+        ],
+        "provider": [Facet(s, n, c, s == provider) for s, n, c in providers],
+    }
+
+
+# ---------------------------------------------------------------------------- did you mean
+
+
+def _needs_suggestions(parsed, results):
+    """No good hit: nothing found, or nothing found in names while a word is unknown."""
+    if results.total == 0:
+        return True
+    words = {w for w in parsed.words if len(w) >= 4}
+    if not words or results.total > 20:
+        return False
+    known = set(SearchWord.objects.filter(word__in=words).values_list("word", flat=True))
+    return bool(words - known)
+
+
+def _did_you_mean(backend, parsed, limit=3):
+    words = parsed.words
+    if not words:
+        return []
+    known = set(SearchWord.objects.filter(word__in=words).values_list("word", flat=True))
+    corrected, changed = [], False
+    for word in words:
+        better = None if word in known else _closest_word(backend, word)
+        changed |= better is not None
+        corrected.append(better or word)
+    if not changed:
+        return []
+    key = " ".join(corrected)
+    ids = _name_ranked(backend, key, Filters())[:limit]
+    if len(ids) < limit:
+        query = Query([("word", [w]) for w in corrected])
+        more = backend.ids(query, Filters(), limit, names_only=True)
+        ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
+    terms = Term.objects.only("name", "slug").in_bulk(ids)
+    return [
+        Suggestion(terms[pk].name, terms[pk].slug, terms[pk].get_absolute_url())
+        for pk in ids
+        if pk in terms
+    ]
+
+
+def _closest_word(backend, word):
+    """The vocabulary word nearest `word` by edit distance, if it is near enough."""
+    if len(word) < 4 or not word.isalpha():
+        return None
+    allowed = 1 if len(word) <= 5 else 2
+    best = None
+    for candidate in backend.similar_words(word):
+        distance = edit_distance(word, candidate, allowed)
+        if distance <= allowed and (best is None or (distance, candidate) < best):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+def edit_distance(a, b, limit):
+    """Damerau-Levenshtein (optimal string alignment) distance; limit + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+# ---------------------------------------------------------------------------- API, autocomplete
+
+
+class _Position(Func):
+    """A number ordering rows like the list of ids (1 = first; NULL when absent)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"array_position(%s::bigint[], {column})", [self.ids, *params]
+        # Byte offset of ",id," in ",3,1,2,": ordered like the list, and one C-level scan.
+        listed = "," + ",".join(map(str, self.ids)) + ","
+        return f"NULLIF(instr(%s, ',' || {column} || ','), 0)", [listed, *params]
 
 
 def rank_queryset(queryset, query):
-    return queryset.none()
+    """`queryset` narrowed to the matches of `query`, annotated `search_rank`, best first."""
+    ids = search_terms(query).ids
+    return queryset.filter(pk__in=ids).annotate(search_rank=_Position(ids)).order_by("search_rank")
 
 
 def suggest(prefix, limit=8):
-    return []
+    """Autocomplete: names and aliases starting with `prefix`, then names with such a word."""
+    parsed = parse(prefix)
+    key = name_key(prefix or "")[:MAX_QUERY_CHARS]
+    if not key:
+        return []
+    backend = _backend()
+    ids = _name_ranked(backend, key, Filters())[:limit]
+    if len(ids) < limit and parsed.positive:
+        words = parsed.words
+        query = Query([("word", [w]) for w in words[:-1]] + [("prefix", words[-1:])])
+        more = _fts_ranked_names(backend, query, limit * 2)
+        ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
+    terms = (
+        Term.objects.select_related("category").only("name", "slug", "category__name").in_bulk(ids)
+    )
+    return [
+        {
+            "name": terms[pk].name,
+            "slug": terms[pk].slug,
+            "url": terms[pk].get_absolute_url(),
+            "category": terms[pk].category.name,
+        }
+        for pk in ids
+        if pk in terms
+    ]
+
+
+def _fts_ranked_names(backend, query, limit):
+    count = backend.count(query, Filters(), RANK_LIMIT + 1, names_only=True)
+    return backend.ids(query, Filters(), limit, ranked=count <= RANK_LIMIT, names_only=True)
+
+
+# ---------------------------------------------------------------------------- indexing
+
+_state = threading.local()
+
+
+@contextmanager
+def indexing_deferred():
+    """Collect reindex requests and run them once, when the outermost block exits."""
+    depth = getattr(_state, "depth", 0)
+    if depth == 0:
+        _state.pending = set()
+    _state.depth = depth + 1
+    try:
+        yield
+    finally:
+        _state.depth = depth
+    if depth == 0:
+        pending, _state.pending = _state.pending, set()
+        reindex_terms(pending)
 
 
 def reindex_terms(term_ids):
-    pass
+    """Bring the index up to date for these terms, in the caller's transaction."""
+    ids = sorted({int(pk) for pk in term_ids if pk is not None})
+    if not ids:
+        return
+    if getattr(_state, "depth", 0):
+        _state.pending.update(ids)
+        return
+    backend = _backend()
+    with transaction.atomic():
+        for chunk in batched(ids, BATCH):
+            _write(backend, list(chunk))
 
 
 def rebuild_index():
-    return 0
+    """Rebuild the whole index from the terms; returns the number of terms indexed."""
+    backend = _backend()
+    with transaction.atomic():
+        SearchDocument.objects.all().delete()
+        SearchName.objects.all().delete()
+        SearchWord.objects.all().delete()
+        if connection.vendor == "sqlite":
+            _rows("DELETE FROM terms_searchword_fts", [])
+        ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
+        for chunk in batched(ids, BATCH):
+            _write(backend, list(chunk), fresh=True)
+        if connection.vendor == "sqlite":
+            _rows("INSERT INTO terms_search_fts(terms_search_fts) VALUES ('optimize')", [])
+    return len(ids)
+
+
+def _write(backend, ids, fresh=False):
+    documents, names, words = _flatten(ids)
+    if not fresh:
+        SearchDocument.objects.filter(pk__in=ids).delete()
+        SearchName.objects.filter(term_id__in=ids).delete()
+    SearchDocument.objects.bulk_create(documents)
+    SearchName.objects.bulk_create(names)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w) for w in sorted(words)], ignore_conflicts=True
+    )
+    backend.after_write([d.term_id for d in documents])
+
+
+def _flatten(ids):
+    """SearchDocuments, SearchNames and vocabulary words for the terms with these ids."""
+    terms = Term.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "aliases", "definition", "category__name"
+    )
+    children = {pk: {"services": [], "body": []} for pk in ids}
+    for term_id, org, title, description, outcome in UseCase.objects.filter(
+        term_id__in=ids
+    ).values_list("term_id", "organization", "title", "description", "outcome"):
+        children[term_id]["body"].append(f"{org}: {title}. {description} {outcome}")
+    for term_id, question, answer in FAQ.objects.filter(term_id__in=ids).values_list(
+        "term_id", "question", "answer"
+    ):
+        children[term_id]["body"].append(f"{question} {rendering.plain_text(answer)}")
+    for term_id, provider, service, former in ProviderEquivalent.objects.filter(
+        term_id__in=ids
+    ).values_list("term_id", "provider__short_name", "service", "former_names"):
+        children[term_id]["services"].append(f"{provider}: {' / '.join([service, *former])}")
+
+    documents, names, words = [], [], set()
+    for pk, name, aliases, definition, category in terms:
+        aliases = [a for a in (aliases or []) if isinstance(a, str) and a.strip()]
+        parts = children[pk]
+        documents.append(
+            SearchDocument(
+                term_id=pk,
+                names=" · ".join([name, *aliases]),
+                services=" · ".join(parts["services"]),
+                definition=rendering.plain_text(definition),
+                body="\n".join([*parts["body"], category]),
+            )
+        )
+        keys = {}
+        for label, is_alias in _name_variants(name, aliases):
+            key = name_key(label)[:300]
+            if key and key not in keys:
+                keys[key] = SearchName(term_id=pk, key=key, label=label[:300], is_alias=is_alias)
+        names += keys.values()
+        for text in [name, *aliases, *parts["services"]]:
+            words.update(w for w in tokens(text) if len(w) >= 3 and len(w) <= 100 and w.isalpha())
+    return documents, names, words
+
+
+def _name_variants(name, aliases):
+    """The name, its aliases, and for "Long Name (ABBR)" both "Long Name" and "ABBR"."""
+    yield name, False
+    match = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", name)
+    if match:
+        yield match.group(1), False
+        yield match.group(2), True
+    for alias in aliases:
+        yield alias, True
+
+
+# ---------------------------------------------------------------------------- signals
+
+
+def _deleting_term(origin):
+    """Whether a delete started from terms (their own documents go with them)."""
+    return isinstance(origin, Term) or (isinstance(origin, QuerySet) and origin.model is Term)
+
+
+def _term_saved(sender, instance, raw=False, **kwargs):
+    reindex_terms([instance.pk])
+
+
+def _child_changed(sender, instance, origin=None, **kwargs):
+    if _deleting_term(origin):
+        return
+    reindex_terms([instance.term_id])
+
+
+def _category_saved(sender, instance, created=False, **kwargs):
+    if not created:
+        reindex_terms(instance.terms.values_list("pk", flat=True))
+
+
+def _provider_saved(sender, instance, created=False, **kwargs):
+    if not created:
+        reindex_terms(instance.equivalents.values_list("term_id", flat=True))
+
+
+post_save.connect(_term_saved, sender=Term, dispatch_uid="search_term_saved")
+for _child in (UseCase, FAQ, ProviderEquivalent):
+    post_save.connect(_child_changed, sender=_child, dispatch_uid=f"search_{_child.__name__}_saved")
+    post_delete.connect(
+        _child_changed, sender=_child, dispatch_uid=f"search_{_child.__name__}_deleted"
+    )
+post_save.connect(_category_saved, sender=Category, dispatch_uid="search_category_saved")
+post_save.connect(_provider_saved, sender=Provider, dispatch_uid="search_provider_saved")
+
+__all__ = [
+    "MAX_RESULTS",
+    "Facet",
+    "Hit",
+    "SearchResults",
+    "Suggestion",
+    "indexing_deferred",
+    "rank_queryset",
+    "rebuild_index",
+    "reindex_terms",
+    "search_terms",
+    "suggest",
+]
