@@ -172,6 +172,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "terms.pagination.PageNumberWithSizePagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "terms.api.exception_handler",
+    # Counted in the default cache: per process with LocMem, shared across workers with Redis.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+    },
+    # Behind a proxy, throttle by the client's address, not the proxy's.
+    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY") else None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -182,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components: writes take slugs, reads give objects.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

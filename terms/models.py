@@ -82,7 +82,8 @@ class Provider(models.Model):
 class TermQuerySet(models.QuerySet):
     def with_related(self):
         """Load terms with every child and relation in a constant number of queries."""
-        linked = Term.objects.only("id", "name", "slug", "summary").order_by("name")
+        # updated_at: a renamed related term changes the API's Last-Modified for this one.
+        linked = Term.objects.only("id", "name", "slug", "summary", "updated_at").order_by("name")
         return self.select_related("category").prefetch_related(
             "use_cases",
             Prefetch(
@@ -100,6 +101,10 @@ class TermQuerySet(models.QuerySet):
         return self.prefetch_related(
             Prefetch("mentioned_in", queryset=linked), Prefetch("see_also_of", queryset=linked)
         )
+
+    def summaries(self):
+        """What lists show: the category, not the children or the long texts."""
+        return self.select_related("category").defer("definition", "definition_html")
 
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""

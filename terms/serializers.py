@@ -1,0 +1,370 @@
+"""How the API reads and writes terms, categories and providers.
+
+Reads use one serializer per shape (summary in lists, everything in the detail); writes
+go through `TermWriteSerializer`, which replaces a term and its children in one
+transaction and answers with the detail shape.
+"""
+
+from django.db import transaction
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+
+def absolute_url(context, path):
+    """`path` as an absolute URL when the serializer has a request, else as is."""
+    request = context.get("request")
+    if request is None:
+        return path
+    # Building the host part once per request keeps 50-item pages cheap.
+    base = context.get("_base_url")
+    if base is None:
+        base = context["_base_url"] = request.build_absolute_uri("/").rstrip("/")
+    return base + path
+
+
+class WebUrlField(serializers.Field):
+    """The object's page on the website, as an absolute URL."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "The page on the website.")
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return absolute_url(self.context, value.get_absolute_url())
+
+
+extend_schema_field(OpenApiTypes.URI)(WebUrlField)
+
+
+class CategorySummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+
+
+class ProviderSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = ["slug", "short_name", "name"]
+
+
+class TermLinkSerializer(serializers.ModelSerializer):
+    url = WebUrlField()
+
+    class Meta:
+        model = Term
+        fields = ["name", "slug", "url"]
+
+
+class TermSummarySerializer(serializers.ModelSerializer):
+    url = WebUrlField()
+    category = CategorySummarySerializer(read_only=True)
+    aliases = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Other names and abbreviations."
+    )
+    summary = serializers.CharField(
+        read_only=True, help_text="The definition's first sentence, as plain text."
+    )
+
+    class Meta:
+        model = Term
+        fields = ["name", "slug", "url", "category", "difficulty", "aliases", "summary"]
+        fields += ["updated_at"]
+
+
+class UseCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UseCase
+        fields = ["organization", "title", "description", "outcome"]
+
+
+class ProviderEquivalentSerializer(serializers.ModelSerializer):
+    provider = ProviderSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ProviderEquivalent
+        fields = ["provider", "service", "note", "url"]
+
+
+class FAQSerializer(serializers.ModelSerializer):
+    answer_html = serializers.CharField(read_only=True, help_text="The answer, sanitised HTML.")
+
+    class Meta:
+        model = FAQ
+        fields = ["question", "answer", "answer_html"]
+
+
+class TermDetailSerializer(TermSummarySerializer):
+    definition = serializers.CharField(read_only=True, help_text="Markdown source.")
+    definition_html = serializers.CharField(
+        read_only=True, help_text="The definition rendered to sanitised HTML."
+    )
+    use_cases = UseCaseSerializer(many=True, read_only=True)
+    provider_equivalents = ProviderEquivalentSerializer(many=True, read_only=True)
+    faqs = FAQSerializer(many=True, read_only=True)
+    related_terms = TermLinkSerializer(many=True, read_only=True)
+    see_also = TermLinkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Term
+        fields = ["name", "slug", "url", "definition", "definition_html", "summary", "category"]
+        fields += ["difficulty", "aliases", "use_cases", "provider_equivalents", "faqs"]
+        fields += ["related_terms", "see_also", "created_at", "updated_at"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    url = WebUrlField()
+    term_count = serializers.IntegerField(read_only=True, help_text="Terms in the category.")
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description", "url", "term_count"]
+
+
+class CategoryDetailSerializer(CategorySerializer):
+    terms = TermLinkSerializer(many=True, read_only=True, help_text="Its terms, by name.")
+
+    class Meta(CategorySerializer.Meta):
+        fields = [*CategorySerializer.Meta.fields, "terms"]
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    url = WebUrlField()
+    term_count = serializers.IntegerField(
+        read_only=True, help_text="Terms with at least one service on this provider."
+    )
+
+    class Meta:
+        model = Provider
+        fields = ["slug", "short_name", "name", "website", "url", "term_count"]
+
+
+class ProviderServiceSerializer(serializers.Serializer):
+    service = serializers.CharField(help_text="The service's name on this provider.")
+    terms = TermLinkSerializer(many=True, help_text="The terms it implements, by name.")
+
+
+class ProviderDetailSerializer(ProviderSerializer):
+    services = serializers.SerializerMethodField(
+        help_text="The provider's services, by name, each with the terms it implements."
+    )
+
+    class Meta(ProviderSerializer.Meta):
+        fields = [*ProviderSerializer.Meta.fields, "services"]
+
+    @extend_schema_field(ProviderServiceSerializer(many=True))
+    def get_services(self, provider):
+        services = {}
+        for equivalent in provider.equivalents.all():
+            key = equivalent.service.casefold()
+            services.setdefault(key, {"service": equivalent.service, "terms": []})
+            services[key]["terms"].append(equivalent.term)
+        ordered = sorted(services.values(), key=lambda service: service["service"].casefold())
+        return ProviderServiceSerializer(ordered, many=True, context=self.context).data
+
+
+class EquivalentMatchSerializer(serializers.Serializer):
+    term = TermLinkSerializer(help_text="A term the service implements.")
+    equivalents = ProviderEquivalentSerializer(
+        many=True, help_text="The term's services on every other provider."
+    )
+
+
+class EquivalentLookupSerializer(serializers.Serializer):
+    """The query of `equivalents/`: which provider, which service."""
+
+    provider = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Provider.objects.all(),
+        help_text="The provider you are migrating from, by slug (`aws`, `azure`, `gcp`, `oci`).",
+    )
+    service = serializers.CharField(
+        max_length=200, help_text="The service's name on that provider, any case."
+    )
+
+
+class EquivalentResultSerializer(serializers.Serializer):
+    provider = ProviderSummarySerializer()
+    service = serializers.CharField()
+    results = EquivalentMatchSerializer(many=True)
+
+
+# Writes
+
+
+class UseCaseWriteSerializer(UseCaseSerializer):
+    pass
+
+
+class ProviderSlugField(serializers.SlugRelatedField):
+    """A provider by slug, all providers read once per request rather than once per item."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Provider.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if "_providers" not in self.context:
+            self.context["_providers"] = {p.slug: p for p in self.get_queryset()}
+        try:
+            return self.context["_providers"][data]
+        except KeyError:
+            self.fail("does_not_exist", slug_name="slug", value=data)
+
+
+class ProviderEquivalentWriteSerializer(serializers.ModelSerializer):
+    provider = ProviderSlugField(help_text="The provider's slug.")
+
+    class Meta:
+        model = ProviderEquivalent
+        fields = ["provider", "service", "note", "url"]
+
+
+class FAQWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FAQ
+        fields = ["question", "answer"]
+
+
+def _term_slugs(help_text):
+    # Plain slugs here; `validate` turns them into terms with one query for both lists.
+    return serializers.ListField(child=serializers.SlugField(), required=False, help_text=help_text)
+
+
+def _equivalent_key(equivalent):
+    return equivalent["provider"].pk, equivalent["service"].casefold()
+
+
+def _unique_items(items, key, field):
+    """Errors for every item whose `key` repeats an earlier one, as DRF lays out list errors."""
+    seen = set()
+    errors = []
+    for item in items:
+        value = key(item)
+        errors.append({field: ["Duplicate in this list."]} if value in seen else {})
+        seen.add(value)
+    return errors if any(errors) else None
+
+
+class TermWriteSerializer(serializers.ModelSerializer):
+    """A term with its children: lists given in the payload replace the stored ones."""
+
+    slug = serializers.SlugField(
+        max_length=200,
+        required=False,
+        help_text="Left out on create: made from the name. Changing it moves the term's URL.",
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), help_text="The category's slug."
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="Other names and abbreviations.",
+    )
+    use_cases = UseCaseWriteSerializer(many=True, required=False)
+    provider_equivalents = ProviderEquivalentWriteSerializer(many=True, required=False)
+    faqs = FAQWriteSerializer(many=True, required=False)
+    related_terms = _term_slugs("Slugs of related terms (the relation goes both ways).")
+    see_also = _term_slugs("Slugs of terms to read next.")
+
+    class Meta:
+        model = Term
+        fields = ["name", "slug", "definition", "category", "difficulty", "aliases"]
+        fields += ["use_cases", "provider_equivalents", "faqs", "related_terms", "see_also"]
+
+    def validate_name(self, value):
+        others = Term.objects.filter(name__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A term with this name already exists.")
+        return value
+
+    def validate(self, attrs):
+        errors = {}
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        slug = attrs.get("slug") or getattr(self.instance, "slug", "") or slugify(name)
+        if not slug:
+            errors["slug"] = ["Give a slug: none can be made from this name."]
+        else:
+            others = Term.objects.filter(slug=slug)
+            if self.instance is not None:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                errors["slug" if "slug" in attrs else "name"] = [
+                    f"The slug “{slug}” is taken by another term."
+                ]
+        attrs["slug"] = slug
+
+        checks = [
+            ("provider_equivalents", _equivalent_key, "service"),
+            ("faqs", lambda faq: faq["question"], "question"),
+        ]
+        for field, key, subfield in checks:
+            if field in attrs and (duplicates := _unique_items(attrs[field], key, subfield)):
+                errors[field] = duplicates
+        errors.update(self._resolve_links(attrs))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def _resolve_links(self, attrs):
+        """Replace the slugs of related_terms and see_also by terms; errors for bad ones."""
+        fields = [field for field in ("related_terms", "see_also") if field in attrs]
+        wanted = {slug for field in fields for slug in attrs[field]}
+        found = {t.slug: t for t in Term.objects.filter(slug__in=wanted).only("id", "slug")}
+        errors = {}
+        for field in fields:
+            for i, slug in enumerate(attrs[field]):
+                if slug not in found:
+                    errors[f"{field}[{i}]"] = [f"No term has the slug “{slug}”."]
+                elif self.instance is not None and found[slug].pk == self.instance.pk:
+                    errors[f"{field}[{i}]"] = ["A term cannot point to itself."]
+            attrs[field] = [found.get(slug) for slug in attrs[field]]
+        return errors
+
+    def create(self, validated_data):
+        return self.update(Term(), validated_data)
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        children = {
+            field: validated_data.pop(field)
+            for field in ("use_cases", "provider_equivalents", "faqs", "related_terms", "see_also")
+            if field in validated_data
+        }
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        # Always saved, even for a children-only change, so `updated_at` feeds the sync.
+        instance.save()
+        if "use_cases" in children:
+            instance.use_cases.all().delete()
+            UseCase.objects.bulk_create(
+                UseCase(term=instance, position=i, **item)
+                for i, item in enumerate(children["use_cases"])
+            )
+        if "provider_equivalents" in children:
+            instance.provider_equivalents.all().delete()
+            ProviderEquivalent.objects.bulk_create(
+                ProviderEquivalent(term=instance, position=i, **item)
+                for i, item in enumerate(children["provider_equivalents"])
+            )
+        if "faqs" in children:
+            instance.faqs.all().delete()
+            for i, item in enumerate(children["faqs"]):
+                # One by one: FAQ.save() renders the answer.
+                FAQ.objects.create(term=instance, position=i, **item)
+        for field in ("related_terms", "see_also"):
+            if field in children:
+                getattr(instance, field).set(children[field])
+        return instance
+
+    def to_representation(self, instance):
+        fresh = Term.objects.with_related().get(pk=instance.pk)
+        return TermDetailSerializer(fresh, context=self.context).data
