@@ -5,10 +5,13 @@ import zipfile
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 
-from terms.importers import export_term
+from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -78,6 +81,27 @@ class ProviderEquivalentForm(forms.ModelForm):
         fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        label="Entry files", help_text="One or more .txt entries, or .zip archives of them."
+    )
+    dry_run = forms.BooleanField(
+        label="Preview only", required=False, initial=True, help_text="Report; write nothing."
+    )
+
+
 class UseCaseInline(admin.StackedInline):
     model = UseCase
     extra = 0
@@ -128,6 +152,37 @@ class TermAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "aliases", "category", "difficulty", "definition"]}),
         ("Links", {"fields": ["related_terms", "see_also"]}),
     ]
+    change_list_template = "admin/terms/term/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="terms_term_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload entry files: preview what would change, or import them all or nothing."""
+        if not (
+            request.user.has_perm("terms.add_term") and request.user.has_perm("terms.change_term")
+        ):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        report = errors = dry_run = None
+        if request.method == "POST" and form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                entries = parse_sources(upload_sources(form.cleaned_data["files"]))
+                report = import_entries(entries, dry_run=dry_run)
+            except ImportFailed as exc:
+                errors = exc.errors
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import entries",
+            "form": form,
+            "report": report,
+            "errors": errors,
+            "dry_run": dry_run,
+        }
+        return TemplateResponse(request, "admin/terms/term/import.html", context)
 
 
 @admin.register(Category)

@@ -5,6 +5,8 @@ writes happen in one transaction. A term whose stored content already equals
 its entry is not written at all, so re-importing unchanged files is a no-op.
 """
 
+import io
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from django.db.models.functions import Lower
 
 from terms import textformat
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+MAX_UPLOAD_BYTES = 20 * 2**20
 
 
 class ImportFailed(Exception):
@@ -47,14 +51,12 @@ def entry_files(paths):
     return files
 
 
-def read_entries(files):
-    """Parse every file; raise ImportFailed listing each file's first problem."""
+def parse_sources(sources):
+    """Parse (name, bytes) pairs; raise ImportFailed listing each source's first problem."""
     entries, errors = [], []
-    for path in files:
+    for name, data in sources:
         try:
-            entries.append(
-                textformat.parse(textformat.decode(path.read_bytes(), str(path)), str(path))
-            )
+            entries.append(textformat.parse(textformat.decode(data, name), name))
         except textformat.ParseError as exc:
             errors.append(str(exc))
     if errors:
@@ -62,9 +64,39 @@ def read_entries(files):
     return entries
 
 
+def upload_sources(uploaded_files, max_bytes=MAX_UPLOAD_BYTES):
+    """(name, bytes) pairs from uploaded .txt entries and .zip archives of them."""
+    sources, total = [], 0
+    for upload in uploaded_files:
+        data = upload.read()
+        if upload.name.lower().endswith(".zip"):
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(data))
+                members = [m for m in archive.infolist() if m.filename.lower().endswith(".txt")]
+                # Declared sizes are checked before anything is inflated.
+                total += sum(member.file_size for member in members)
+                if total > max_bytes:
+                    break
+                sources += [
+                    (f"{upload.name}/{member.filename}", archive.read(member))
+                    for member in sorted(members, key=lambda m: m.filename)
+                ]
+            except zipfile.BadZipFile:
+                raise ImportFailed([f"{upload.name}: not a valid .zip archive"]) from None
+        else:
+            total += len(data)
+            sources.append((upload.name, data))
+    if total > max_bytes:
+        raise ImportFailed([f"the upload holds more than {max_bytes // 2**20} MiB of entries"])
+    return sources
+
+
 def import_paths(paths, *, dry_run=False):
     """Import entry files and folders; see `import_entries`."""
-    return import_entries(read_entries(entry_files(paths)), dry_run=dry_run)
+    files = entry_files(paths)
+    return import_entries(
+        parse_sources((str(path), path.read_bytes()) for path in files), dry_run=dry_run
+    )
 
 
 def entry_for_term(term):

@@ -226,3 +226,58 @@ def test_anonymous_is_sent_to_login(client):
 def test_provider_admin_lists_the_four_providers(editor_client):
     response = editor_client.get(reverse("admin:terms_provider_changelist"))
     assert b"Oracle Cloud Infrastructure" in response.content
+
+
+IMPORT_URL = reverse("admin:terms_term_import")
+ENTRY = b"Object Storage\nDefinition\nFiles as objects.\nCategory: storage\nDifficulty: beginner"
+
+
+def upload(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_import_preview_reports_and_writes_nothing(editor_client):
+    response = editor_client.post(IMPORT_URL, {"files": [upload("o.txt", ENTRY)], "dry_run": "on"})
+    assert response.context["report"].created == ["Object Storage"]
+    assert b"Preview: nothing was written." in response.content
+    assert not Term.objects.exists()
+
+
+def test_import_of_a_zip_writes_its_entries(editor_client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("entries/o.txt", ENTRY)
+    response = editor_client.post(IMPORT_URL, {"files": [upload("e.zip", buffer.getvalue())]})
+    assert response.context["report"].created == ["Object Storage"]
+    assert Term.objects.get().category.slug == "storage"
+
+
+def test_import_of_a_bad_file_lists_file_and_line_and_writes_nothing(editor_client):
+    bad = ENTRY.replace(b"beginner", b"expert")
+    response = editor_client.post(
+        IMPORT_URL,
+        {"files": [upload("good.txt", ENTRY.replace(b"Object", b"Block")), upload("bad.txt", bad)]},
+    )
+    assert response.context["errors"] == [
+        "bad.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)"
+    ]
+    assert b"Nothing was imported" in response.content
+    assert not Term.objects.exists()
+
+
+def test_import_refuses_a_broken_zip(editor_client):
+    response = editor_client.post(IMPORT_URL, {"files": [upload("e.zip", b"PK not really")]})
+    assert response.context["errors"] == ["e.zip: not a valid .zip archive"]
+
+
+def test_import_needs_add_and_change_permission(client, django_user_model):
+    user = django_user_model.objects.create_user("viewer", password="x-pass-123!", is_staff=True)
+    client.force_login(user)
+    assert client.get(IMPORT_URL).status_code == 403
+
+
+def test_changelist_links_to_import(editor_client):
+    response = editor_client.get(reverse("admin:terms_term_changelist"))
+    assert IMPORT_URL.encode() in response.content
