@@ -242,6 +242,10 @@ class FAQ(models.Model):
         super().save(*args, **kwargs)
 
 
+models.signals.pre_delete.connect(rendering.before_delete, sender=Term)
+models.signals.post_delete.connect(rendering.after_delete, sender=Term)
+
+
 class SearchDocument(models.Model):
     """A term's searchable text, flattened by terms.search; the search indexes read only this."""
 

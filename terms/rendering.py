@@ -264,10 +264,7 @@ def refresh_dependents(term_id, names):
         mentioning |= Q(definition__icontains=name)
         answers |= Q(answer__icontains=f"[[{name}")
     index = LinkIndex.load()
-    for other in Term.objects.filter(mentioning).exclude(pk=term_id).distinct():
-        html_text, linked = render_definition(other.definition, index, other)
-        Term.objects.filter(pk=other.pk).update(definition_html=html_text)
-        other.mentions.set(linked)
+    _rerender(Term.objects.filter(mentioning).exclude(pk=term_id).distinct(), index)
     for faq in FAQ.objects.filter(answers).select_related("term"):
         FAQ.objects.filter(pk=faq.pk).update(answer_html=render_answer(faq.answer, index, faq.term))
 
@@ -293,3 +290,22 @@ def render_all():
         faq.answer_html = render_answer(faq.answer, index, faq.term)
     FAQ.objects.bulk_update(faqs, ["answer_html"], batch_size=500)
     return len(terms)
+
+
+def before_delete(sender, instance, **kwargs):
+    """Remember who links to a term about to go: their links must turn back into text."""
+    instance._mentioned_by = list(instance.mentioned_in.values_list("pk", flat=True))
+
+
+def after_delete(sender, instance, **kwargs):
+    from terms.models import Term
+
+    _rerender(Term.objects.filter(pk__in=getattr(instance, "_mentioned_by", ())), LinkIndex.load())
+
+
+def _rerender(terms, index):
+    """Refresh other terms' links without touching their updated_at: their text did not change."""
+    for other in terms:
+        html_text, linked = render_definition(other.definition, index, other)
+        type(other).objects.filter(pk=other.pk).update(definition_html=html_text)
+        other.mentions.set(linked)

@@ -1,0 +1,191 @@
+import pytest
+
+from terms import rendering
+from terms.models import FAQ, Term
+from tests.conftest import make_term
+
+pytestmark = pytest.mark.django_db
+
+
+def html_of(term):
+    term.refresh_from_db()
+    return term.definition_html
+
+
+def test_script_tags_never_reach_the_html():
+    term = make_term("Evil", definition="Hello <script>alert(1)</script> world.")
+    assert "<script" not in html_of(term)
+
+
+def test_event_handler_attributes_are_stripped():
+    term = make_term("Evil", definition='<a href="https://x.test" onclick="steal()">x</a>')
+    assert "onclick" not in html_of(term)
+
+
+def test_javascript_urls_are_stripped():
+    term = make_term("Evil", definition="[click](javascript:alert(1))")
+    assert "javascript:" not in html_of(term)
+
+
+def test_wiki_link_links_to_the_named_term():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="Lives in [[object storage]].")
+    assert '<a href="/terms/object-storage/" class="term-link"' in html_of(term)
+
+
+def test_wiki_link_with_pipe_shows_the_given_text():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="Lives in [[Object Storage|a blob store]].")
+    assert 'data-summary="Object Storage is a thing worth knowing.">a blob store</a>' in html_of(
+        term
+    )
+
+
+def test_wiki_link_to_a_missing_term_renders_as_plain_text():
+    term = make_term("Bucket", definition="See [[Nowhere Term|somewhere]] for more.")
+    assert html_of(term) == "<p>See somewhere for more.</p>"
+
+
+def test_missing_links_lists_names_that_match_no_term():
+    make_term("Object Storage")
+    text = "See [[Object Storage]], [[Nowhere]] and [[Nowhere|again]]."
+    assert rendering.missing_links(text) == ["Nowhere"]
+
+
+def test_wiki_link_inside_code_is_left_alone():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="Write `[[Object Storage]]` to link.")
+    assert "<code>[[Object Storage]]</code>" in html_of(term)
+
+
+def test_first_mention_of_another_term_is_auto_linked():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="A bucket holds files in object storage.")
+    assert '">object storage</a>' in html_of(term)
+
+
+def test_auto_link_happens_once_per_target():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="Object storage, object storage, object storage.")
+    assert html_of(term).count("<a ") == 1
+
+
+def test_auto_link_never_links_the_page_own_term():
+    term = make_term("Bucket", definition="A bucket is a bucket.")
+    assert "<a " not in html_of(term)
+
+
+def test_auto_link_never_links_inside_code():
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="Run `object storage ls` to list.")
+    assert "<a " not in html_of(term)
+
+
+def test_auto_link_matches_whole_words_only():
+    make_term("Pod")
+    term = make_term("Bucket", definition="An ipod is not a podcast.")
+    assert "<a " not in html_of(term)
+
+
+def test_auto_link_matches_an_alias():
+    make_term("Large Language Model", aliases=["LLM"])
+    term = make_term("Prompt", definition="A prompt steers an LLM.")
+    assert '">LLM</a>' in html_of(term)
+
+
+def test_auto_link_matches_the_abbreviation_in_a_name():
+    make_term("Domain Name System (DNS)")
+    term = make_term("CDN", definition="Requests reach it through DNS.")
+    assert '/terms/domain-name-system-dns/"' in html_of(term)
+
+
+def test_auto_link_matches_a_plural():
+    make_term("Embedding")
+    term = make_term("Vector Database", definition="It stores embeddings.")
+    assert '">embeddings</a>' in html_of(term)
+
+
+def test_auto_link_does_not_break_html_entities():
+    make_term("Amp")
+    term = make_term("Bucket", definition="Salt & pepper.")
+    assert "&amp;" in html_of(term)
+
+
+def test_wiki_and_auto_links_are_recorded_as_mentions():
+    storage = make_term("Object Storage")
+    bucket = make_term("Bucket", definition="[[Object Storage]] holds buckets.")
+    assert list(storage.mentioned_in.all()) == [bucket]
+
+
+def test_term_created_later_is_linked_from_older_definitions():
+    bucket = make_term("Bucket", definition="A bucket lives in object storage.")
+    storage = make_term("Object Storage")
+    assert '/terms/object-storage/"' in html_of(bucket)
+    assert list(storage.mentioned_in.all()) == [bucket]
+
+
+def test_missing_wiki_link_resolves_once_the_term_exists():
+    bucket = make_term("Bucket", definition="See [[Object Storage]].")
+    make_term("Object Storage")
+    assert '/terms/object-storage/"' in html_of(bucket)
+
+
+def test_renamed_term_updates_links_to_it():
+    storage = make_term("Object Storage")
+    bucket = make_term("Bucket", definition="See [[Object Storage]].")
+    storage.slug = "blob-storage"
+    storage.save()
+    assert '/terms/blob-storage/"' in html_of(bucket)
+
+
+def test_changed_summary_updates_previews_in_linking_terms():
+    storage = make_term("Object Storage")
+    bucket = make_term("Bucket", definition="See [[Object Storage]].")
+    storage.definition = "Storage for blobs. More."
+    storage.save()
+    assert 'data-summary="Storage for blobs."' in html_of(bucket)
+
+
+def test_re_render_of_others_does_not_touch_their_updated_at():
+    bucket = make_term("Bucket", definition="A bucket lives in object storage.")
+    before = Term.objects.get(pk=bucket.pk).updated_at
+    make_term("Object Storage")
+    assert Term.objects.get(pk=bucket.pk).updated_at == before
+
+
+def test_faq_answer_resolves_wiki_links():
+    make_term("Object Storage")
+    term = make_term("Bucket")
+    faq = FAQ.objects.create(term=term, question="Where?", answer="In [[Object Storage]].")
+    assert '/terms/object-storage/"' in faq.answer_html
+
+
+def test_faq_answer_link_resolves_once_the_term_exists():
+    term = make_term("Bucket")
+    faq = FAQ.objects.create(term=term, question="Where?", answer="In [[Object Storage]].")
+    make_term("Object Storage")
+    faq.refresh_from_db()
+    assert '/terms/object-storage/"' in faq.answer_html
+
+
+def test_render_all_rebuilds_links_and_mentions():
+    bucket = make_term("Bucket", definition="A bucket lives in object storage.")
+    storage = make_term("Object Storage")
+    Term.objects.update(definition_html="")
+    Term.mentions.through.objects.all().delete()
+    rendering.render_all()
+    assert '/terms/object-storage/"' in html_of(bucket)
+    assert list(storage.mentioned_in.all()) == [bucket]
+
+
+def test_summary_uses_the_shown_text_of_a_piped_wiki_link():
+    assert rendering.first_sentence("Kept in [[Object Storage|blob stores]]. More.") == (
+        "Kept in blob stores."
+    )
+
+
+def test_deleted_term_links_turn_back_into_text():
+    storage = make_term("Object Storage")
+    bucket = make_term("Bucket", definition="See [[Object Storage]].")
+    storage.delete()
+    assert html_of(bucket) == "<p>See Object Storage.</p>"
