@@ -58,14 +58,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import F, Func, IntegerField, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 
-from terms import rendering
 from terms.models import (
     FAQ,
     Category,
@@ -264,6 +263,11 @@ def _rows(sql, params):
         return cursor.fetchall()
 
 
+def _execute(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 # ---------------------------------------------------------------------------- backends
 
 
@@ -354,8 +358,55 @@ class _Sqlite(_Backend):
     def in_ids(self, ids):
         return "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
-    def after_write(self, ids):
-        pass
+    DOCUMENTS_SQL = """
+        INSERT INTO terms_searchdocument (term_id, names, services, definition, body)
+        SELECT t.id,
+            t.name || coalesce((SELECT ' · ' || group_concat(a.value, ' · ')
+                FROM json_each(t.aliases) a), ''),
+            coalesce((SELECT group_concat(p.short_name || ': ' || e.service
+                || coalesce((SELECT ' / ' || group_concat(f.value, ' / ')
+                    FROM json_each(e.former_names) f), ''), ' · ')
+                FROM terms_providerequivalent e JOIN terms_provider p ON p.id = e.provider_id
+                WHERE e.term_id = t.id), ''),
+            t.definition,
+            coalesce((SELECT group_concat(u.organization || ': ' || u.title || '. '
+                || u.description || ' ' || u.outcome, char(10))
+                FROM terms_usecase u WHERE u.term_id = t.id) || char(10), '')
+            || coalesce((SELECT group_concat(q.question || ' ' || q.answer, char(10))
+                FROM terms_faq q WHERE q.term_id = t.id) || char(10), '')
+            || c.name
+        FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
+    """
+    # The same triggers as migration 0005; a rebuild drops them and re-indexes in one pass.
+    TRIGGERS = {
+        "terms_searchdocument_ai": """CREATE TRIGGER terms_searchdocument_ai
+            AFTER INSERT ON terms_searchdocument BEGIN
+            INSERT INTO terms_search_fts(rowid, names, services, definition, body)
+            VALUES (new.term_id, new.names, new.services, new.definition, new.body);
+        END""",
+        "terms_searchdocument_ad": """CREATE TRIGGER terms_searchdocument_ad
+            AFTER DELETE ON terms_searchdocument BEGIN
+            INSERT INTO terms_search_fts(terms_search_fts, rowid, names, services, definition, body)
+            VALUES ('delete', old.term_id, old.names, old.services, old.definition, old.body);
+        END""",
+        "terms_searchdocument_au": """CREATE TRIGGER terms_searchdocument_au
+            AFTER UPDATE ON terms_searchdocument BEGIN
+            INSERT INTO terms_search_fts(terms_search_fts, rowid, names, services, definition, body)
+            VALUES ('delete', old.term_id, old.names, old.services, old.definition, old.body);
+            INSERT INTO terms_search_fts(rowid, names, services, definition, body)
+            VALUES (new.term_id, new.names, new.services, new.definition, new.body);
+        END""",
+    }
+
+    def before_rebuild(self):
+        for name in self.TRIGGERS:
+            _execute(f"DROP TRIGGER IF EXISTS {name}", [])
+        _execute("DELETE FROM terms_searchword_fts", [])
+
+    def after_rebuild(self):
+        _execute("INSERT INTO terms_search_fts(terms_search_fts) VALUES ('rebuild')", [])
+        for sql in self.TRIGGERS.values():
+            _execute(sql, [])
 
 
 class _Postgres(_Backend):
@@ -446,13 +497,41 @@ class _Postgres(_Backend):
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
 
-    def after_write(self, ids):
-        SearchDocument.objects.filter(pk__in=ids).update(
-            vector=SearchVector("names", weight="A", config="english")
-            + SearchVector("services", weight="B", config="english")
-            + SearchVector("definition", weight="C", config="english")
-            + SearchVector("body", weight="D", config="english")
-        )
+    DOCUMENTS_SQL = """
+        INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector)
+        SELECT d.term_id, d.names, d.services, d.definition, d.body,
+            setweight(to_tsvector('english', d.names), 'A')
+            || setweight(to_tsvector('english', d.services), 'B')
+            || setweight(to_tsvector('english', d.definition), 'C')
+            || setweight(to_tsvector('english', d.body), 'D')
+        FROM (
+            SELECT t.id AS term_id,
+                t.name || coalesce((SELECT ' · ' || string_agg(a, ' · ')
+                    FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(t.aliases) = 'array'
+                        THEN t.aliases ELSE '[]' END) a), '') AS names,
+                coalesce((SELECT string_agg(p.short_name || ': ' || e.service
+                    || coalesce((SELECT ' / ' || string_agg(f, ' / ')
+                        FROM jsonb_array_elements_text(CASE
+                            WHEN jsonb_typeof(e.former_names) = 'array'
+                            THEN e.former_names ELSE '[]' END) f), ''), ' · ' ORDER BY e.position)
+                    FROM terms_providerequivalent e JOIN terms_provider p ON p.id = e.provider_id
+                    WHERE e.term_id = t.id), '') AS services,
+                t.definition AS definition,
+                coalesce((SELECT string_agg(u.organization || ': ' || u.title || '. '
+                    || u.description || ' ' || u.outcome, E'\\n' ORDER BY u.position)
+                    FROM terms_usecase u WHERE u.term_id = t.id) || E'\\n', '')
+                || coalesce((SELECT string_agg(q.question || ' ' || q.answer, E'\\n'
+                    ORDER BY q.position) FROM terms_faq q WHERE q.term_id = t.id) || E'\\n', '')
+                || c.name AS body
+            FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
+        ) d
+    """
+
+    def before_rebuild(self):
+        pass
+
+    def after_rebuild(self):
+        pass
 
 
 def _backend():
@@ -722,73 +801,43 @@ def rebuild_index():
     """Rebuild the whole index from the terms; returns the number of terms indexed."""
     backend = _backend()
     with transaction.atomic():
-        SearchDocument.objects.all().delete()
-        SearchName.objects.all().delete()
-        SearchWord.objects.all().delete()
-        if connection.vendor == "sqlite":
-            _rows("DELETE FROM terms_searchword_fts", [])
+        backend.before_rebuild()
+        for table in ("terms_searchdocument", "terms_searchname", "terms_searchword"):
+            _execute(f"DELETE FROM {table}", [])
+        _execute(backend.DOCUMENTS_SQL.format(where=""), [])
         ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
-        for chunk in batched(ids, BATCH):
-            _write(backend, list(chunk), fresh=True)
-        if connection.vendor == "sqlite":
-            _rows("INSERT INTO terms_search_fts(terms_search_fts) VALUES ('optimize')", [])
+        for chunk in batched(ids, BATCH * 5):
+            _write_names(list(chunk))
+        backend.after_rebuild()
     return len(ids)
 
 
-def _write(backend, ids, fresh=False):
-    documents, names, words = _flatten(ids)
-    if not fresh:
-        SearchDocument.objects.filter(pk__in=ids).delete()
-        SearchName.objects.filter(term_id__in=ids).delete()
-    SearchDocument.objects.bulk_create(documents)
-    SearchName.objects.bulk_create(names)
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=w) for w in sorted(words)], ignore_conflicts=True
-    )
-    backend.after_write([d.term_id for d in documents])
+def _write(backend, ids):
+    """Replace the index entries of these terms (dropping those of deleted terms)."""
+    in_ids, param = backend.in_ids(ids)
+    _execute(f"DELETE FROM terms_searchdocument WHERE term_id {in_ids}", [param])
+    _execute(f"DELETE FROM terms_searchname WHERE term_id {in_ids}", [param])
+    _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
+    _write_names(ids)
 
 
-def _flatten(ids):
-    """SearchDocuments, SearchNames and vocabulary words for the terms with these ids."""
-    terms = Term.objects.filter(pk__in=ids).values_list(
-        "pk", "name", "aliases", "definition", "category__name"
-    )
-    children = {pk: {"services": [], "body": []} for pk in ids}
-    for term_id, org, title, description, outcome in UseCase.objects.filter(
-        term_id__in=ids
-    ).values_list("term_id", "organization", "title", "description", "outcome"):
-        children[term_id]["body"].append(f"{org}: {title}. {description} {outcome}")
-    for term_id, question, answer in FAQ.objects.filter(term_id__in=ids).values_list(
-        "term_id", "question", "answer"
-    ):
-        children[term_id]["body"].append(f"{question} {rendering.plain_text(answer)}")
-    for term_id, provider, service, former in ProviderEquivalent.objects.filter(
-        term_id__in=ids
-    ).values_list("term_id", "provider__short_name", "service", "former_names"):
-        children[term_id]["services"].append(f"{provider}: {' / '.join([service, *former])}")
-
-    documents, names, words = [], [], set()
-    for pk, name, aliases, definition, category in terms:
+def _write_names(ids):
+    """SearchNames of these terms, and the words of their names and services."""
+    names, words = [], set()
+    for pk, name, aliases in Term.objects.filter(pk__in=ids).values_list("pk", "name", "aliases"):
         aliases = [a for a in (aliases or []) if isinstance(a, str) and a.strip()]
-        parts = children[pk]
-        documents.append(
-            SearchDocument(
-                term_id=pk,
-                names=" · ".join([name, *aliases]),
-                services=" · ".join(parts["services"]),
-                definition=rendering.plain_text(definition),
-                body="\n".join([*parts["body"], category]),
-            )
-        )
         keys = {}
         for label, is_alias in _name_variants(name, aliases):
             key = name_key(label)[:300]
             if key and key not in keys:
                 keys[key] = SearchName(term_id=pk, key=key, label=label[:300], is_alias=is_alias)
         names += keys.values()
-        for text in [name, *aliases, *parts["services"]]:
-            words.update(w for w in tokens(text) if len(w) >= 3 and len(w) <= 100 and w.isalpha())
-    return documents, names, words
+        words.update(*(tokens(text) for text in [name, *aliases]))
+    services = ProviderEquivalent.objects.filter(term_id__in=ids).values_list("service", flat=True)
+    words.update(*(tokens(service) for service in services))
+    SearchName.objects.bulk_create(names)
+    words = sorted(w for w in words if 3 <= len(w) <= 100 and w.isalpha())
+    SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
 
 
 def _name_variants(name, aliases):
