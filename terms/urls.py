@@ -16,6 +16,7 @@ urlpatterns = [
     path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("feed/", RecentTermsFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),

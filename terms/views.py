@@ -12,10 +12,9 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 import django_filters
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, TextField, When
-from django.db.models.functions import Cast, Lower, Substr, Upper
-from django.http import HttpResponse
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Lower, Substr, Upper
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import http_date
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from terms import rendering
+from terms import search as search_service
 from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Term
 
 SITE_NAME = "Glossary"
@@ -353,31 +353,12 @@ class CompareView(ListView):
 
 @require_GET
 def search(request):
-    """Simple name/alias/definition match until ranked search lands (terms/search.py)."""
+    """Ranked results with snippets, facets that narrow them, and "did you mean"."""
     query = request.GET.get("q", "").strip()
-    results = Term.objects.none()
-    if query:
-        results = (
-            listed(Term.objects.all())
-            .annotate(
-                aliases_text=Cast("aliases", TextField()),
-                rank=Case(
-                    When(name__iexact=query, then=0),
-                    When(name__istartswith=query, then=1),
-                    When(name__icontains=query, then=2),
-                    When(aliases_text__icontains=query, then=3),
-                    default=4,
-                    output_field=IntegerField(),
-                ),
-            )
-            .filter(
-                Q(name__icontains=query)
-                | Q(aliases_text__icontains=query)
-                | Q(definition__icontains=query)
-            )
-            .order_by("rank", Lower("name"))
-        )
-    page = Paginator(results, 20).get_page(request.GET.get("page")) if query else None
+    narrowed = {key: request.GET.get(key, "").strip() for key in SEARCH_FACETS}
+    results = search_service.search_terms(query, **narrowed) if query else None
+    page = results.page(request.GET.get("page")) if results else None
+    params = {"q": query} | {key: value for key, value in narrowed.items() if value}
     return render(
         request,
         "terms/search.html",
@@ -385,12 +366,39 @@ def search(request):
             "title": f"Search: {query}" if query else "Search",
             "description": "Search the glossary's terms.",
             "query": query,
+            "search": results,
             "page_obj": page,
             "results": page.object_list if page else [],
-            "page_params": urlencode({"q": query}),
+            "facets": _facet_links(results, params) if results else [],
+            "page_params": urlencode(params),
             "noindex": True,
         },
     )
+
+
+SEARCH_FACETS = {"category": "Category", "difficulty": "Difficulty", "provider": "Provider"}
+
+
+def _facet_links(results, params):
+    """(title, [(facet, url)]) per facet; a selected value's link removes it."""
+    groups = []
+    for key, title in SEARCH_FACETS.items():
+        links = []
+        for facet in results.facets.get(key, []):
+            chosen = {k: v for k, v in params.items() if k != key}
+            if not facet.selected:
+                chosen[key] = facet.value
+            links.append((facet, "?" + urlencode(chosen)))
+        if links:
+            groups.append((title, links))
+    return groups
+
+
+@require_GET
+def search_suggest(request):
+    """Autocomplete for the header search box: JSON names for the first letters typed."""
+    results = search_service.suggest(request.GET.get("q", ""))
+    return JsonResponse({"results": results})
 
 
 def robots_txt(request):

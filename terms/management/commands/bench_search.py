@@ -1,0 +1,87 @@
+import random
+import statistics
+import time
+from urllib.parse import urlencode
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from terms import search
+from terms.models import Term
+from terms.synthetic import COMMON
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def typo(word, rng):
+    """`word` with two neighbouring letters swapped or one letter dropped."""
+    i = rng.randrange(1, len(word) - 1)
+    if rng.random() < 0.5:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + word[i + 1 :]
+
+
+class Command(BaseCommand):
+    help = "Time search on the current database: median, p95 and p99 per kind of query."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--repeat", type=int, default=3)
+        parser.add_argument("--rebuild", action="store_true", help="Also time a full rebuild.")
+        parser.add_argument("--urls", help="Write /search/ URLs of every query here (for wrk).")
+
+    def handle(self, *args, seed, repeat, rebuild, urls, **options):
+        rng = random.Random(seed)
+        total = Term.objects.count()
+        self.stdout.write(f"{connection.vendor}, {total} terms")
+        if rebuild:
+            started = time.perf_counter()
+            search.rebuild_index()
+            self.stdout.write(f"index rebuild: {time.perf_counter() - started:.1f} s")
+
+        ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
+        names = list(
+            Term.objects.filter(pk__in=rng.sample(ids, 300)).values_list("name", flat=True)
+        )
+        words = sorted({w for name in names for w in search.tokens(name) if len(w) >= 5})
+        rng.shuffle(words)
+        kinds = {
+            "selective": [*words[:100], *names[:50]],
+            "common": [*COMMON, *(" ".join(rng.sample(COMMON, 2)) for _ in range(20))],
+            "prefix": [n[: rng.randint(2, 5)] for n in names[50:150]],
+            "typo": [typo(w, rng) for w in words[100:200]],
+        }
+        calls = {
+            "selective": lambda q: search.search_terms(q).page(1),
+            "common": lambda q: search.search_terms(q).page(1),
+            "prefix": lambda q: search.suggest(q),
+            "typo": lambda q: search.search_terms(q),
+        }
+        for kind, queries in kinds.items():
+            timings, matched = [], []
+            for query in queries:
+                calls[kind](query)  # warm caches the way a live server would be
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    calls[kind](query)
+                    timings.append((time.perf_counter() - started) * 1000)
+                if kind != "prefix":
+                    matched.append(search.search_terms(query).total / total)
+            line = (
+                f"{kind:>9}: {len(queries)} queries x {repeat}, "
+                f"median {statistics.median(timings):.1f} ms, "
+                f"p95 {percentile(timings, 0.95):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
+            )
+            if matched:
+                line += f"; matching terms: median {statistics.median(matched):.2%}"
+                line += f", max {max(matched):.2%}"
+            self.stdout.write(line)
+        if urls:
+            with open(urls, "w") as out:
+                for kind in ("selective", "common", "typo"):
+                    for query in kinds[kind]:
+                        out.write(f"/search/?{urlencode({'q': query})}\n")
+            self.stdout.write(f"wrote the /search/ URLs to {urls}")
