@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from terms import textformat
+from terms import search, textformat
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 MAX_UPLOAD_BYTES = 20 * 2**20
@@ -246,7 +246,8 @@ def import_entries(entries, *, dry_run=False):
     """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem."""
     plan = _Plan(entries)
     report = ImportReport()
-    with transaction.atomic():
+    # Signals only note the changed terms here; each is reindexed once, before the commit.
+    with transaction.atomic(), search.indexing_deferred():
         categories = _categories(entries, report)
         changed = []
         for entry in entries:
@@ -261,6 +262,8 @@ def import_entries(entries, *, dry_run=False):
         for term, expected in changed:
             term.related_terms.set([ids[link.name.lower()] for link in expected.related])
             term.see_also.set([ids[link.name.lower()] for link in expected.see_also])
+        # Children are bulk-created, which sends no signals.
+        search.reindex_terms(term.pk for term, _ in changed)
         if dry_run:
             transaction.set_rollback(True)
     return report
