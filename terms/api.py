@@ -7,8 +7,8 @@ ETag and answers If-None-Match / If-Modified-Since with 304.
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import JsonResponse
-from django.urls import path
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, path, re_path, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -16,7 +16,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
+    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -142,12 +142,20 @@ TERM_WRITE_EXAMPLE = {
 }
 
 
+SLUG_REGEX = "[-a-zA-Z0-9_]+"
+# The router's pattern, stated in the schema so clients know what a slug may hold.
+SLUG = OpenApiParameter(
+    "slug", {"type": "string", "pattern": f"^{SLUG_REGEX}$"}, OpenApiParameter.PATH
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List terms",
         description="Summaries of terms, paginated and filterable; by name unless `ordering`.",
     ),
     retrieve=extend_schema(
+        parameters=[SLUG],
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
@@ -157,7 +165,6 @@ TERM_WRITE_EXAMPLE = {
         responses={
             (200, "application/json"): serializers.TermDetailSerializer,
             (200, "text/plain"): OpenApiTypes.STR,
-            404: OpenApiResponse(description="No term has this slug."),
         },
         examples=[
             OpenApiExample(
@@ -173,25 +180,27 @@ TERM_WRITE_EXAMPLE = {
         examples=[OpenApiExample("Object Storage", value=TERM_WRITE_EXAMPLE, request_only=True)],
     ),
     update=extend_schema(
+        parameters=[SLUG],
         summary="Replace a term",
         description="Lists left out of the payload keep their stored items.",
         request=serializers.TermWriteSerializer,
         responses={200: serializers.TermDetailSerializer},
     ),
     partial_update=extend_schema(
+        parameters=[SLUG],
         summary="Change part of a term",
         description="Only the fields given change; a list given replaces the stored one.",
         request=serializers.TermWriteSerializer,
         responses={200: serializers.TermDetailSerializer},
     ),
-    destroy=extend_schema(summary="Delete a term"),
+    destroy=extend_schema(parameters=[SLUG], summary="Delete a term"),
 )
 class TermViewSet(viewsets.ModelViewSet):
     """Glossary terms."""
 
     queryset = Term.objects.all()
     lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_value_regex = SLUG_REGEX
     filterset_class = TermFilter
 
     def get_queryset(self):
@@ -244,6 +253,7 @@ class TermViewSet(viewsets.ModelViewSet):
 
 class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
     pagination_class = None  # A handful of rows: one page says it all.
     detail_serializer_class = None
 
@@ -259,7 +269,7 @@ def _term_links():
 
 @extend_schema_view(
     list=extend_schema(summary="List categories"),
-    retrieve=extend_schema(summary="Get a category with its terms"),
+    retrieve=extend_schema(parameters=[SLUG], summary="Get a category with its terms"),
 )
 class CategoryViewSet(ReadOnlyAPI):
     """Categories of terms."""
@@ -276,7 +286,9 @@ class CategoryViewSet(ReadOnlyAPI):
 
 @extend_schema_view(
     list=extend_schema(summary="List providers"),
-    retrieve=extend_schema(summary="Get a provider with its services and their terms"),
+    retrieve=extend_schema(
+        parameters=[SLUG], summary="Get a provider with its services and their terms"
+    ),
 )
 class ProviderViewSet(ReadOnlyAPI):
     """Cloud providers whose services implement terms."""
@@ -356,6 +368,72 @@ def flatten_errors(errors, prefix=""):
     return flat
 
 
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": "Messages by field path, e.g. `use_cases[1].outcome`.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": ("ValidationError", "Invalid parameters or payload; messages by field path."),
+    "401": ("Error", "Writes need a token (`Authorization: Token <key>`) or a session."),
+    "403": ("Error", "Signed in, but without the model permission this change needs."),
+    "404": ("Error", "No such object, or a page past the end."),
+    "429": ("Error", "Over the rate limit; `Retry-After` says how many seconds to wait."),
+}
+
+
+def document_errors(result, generator, request, public):
+    """Spectacular hook: the error responses every operation can give, in one place."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    for path_, operations in result["paths"].items():
+        for method, operation in operations.items():
+            codes = {"429"}
+            params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            if "{" in path_ or "page" in params:
+                codes.add("404")
+            if method == "get" and params - {"page", "page_size"}:
+                codes.add("400")
+            if method in {"post", "put", "patch", "delete"}:
+                codes |= {"401", "403"} | ({"400"} if method != "delete" else set())
+            # Errors come in the negotiated format: text for `?format=txt`.
+            as_text = "text/plain" in operation["responses"].get("200", {}).get("content", {})
+            for code in sorted(codes):
+                schema, description = ERROR_DESCRIPTIONS[code]
+                content = {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                }
+                if as_text:
+                    content["text/plain"] = {"schema": {"type": "string"}}
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": content}
+                )
+    return result
+
+
+def not_found(request, path):
+    """Unknown URLs under /api/v1/ answer in JSON, like the API's own 404s, not the site's page."""
+    if not request.path.endswith("/") and request.method in {"GET", "HEAD"}:
+        # APPEND_SLASH cannot act once this catch-all matches, so do its job here.
+        match = resolve_or_none(f"{request.path}/")
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(f"{request.path}/")
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def resolve_or_none(path_):
+    try:
+        return resolve(path_)
+    except Resolver404:
+        return None
+
+
 def health(request):
     """A liveness probe for load balancers: no database, no DRF."""
     return JsonResponse({"status": "ok"})
@@ -384,4 +462,5 @@ urlpatterns = [
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("health/", health, name="health"),
     *router.urls,
+    re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]

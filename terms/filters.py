@@ -1,11 +1,12 @@
 """Query parameters of the API's term list."""
 
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from terms import search
 from terms.models import Category, Difficulty, Provider, ProviderEquivalent
 
 # The schema cannot see through `method=` to the slug it filters on.
@@ -43,7 +44,7 @@ class TermFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text="Full-text search over names, aliases and definitions.",
+        help_text="Full-text search, best match first: names, aliases, definitions, services, use cases and FAQs.",
     )
     ordering = filters.OrderingFilter(
         fields=["name", "updated_at", "created_at", "difficulty"],
@@ -58,7 +59,5 @@ class TermFilter(filters.FilterSet):
         return queryset.starting_with(letter)
 
     def filter_search(self, queryset, name, query):
-        query = query.strip()
-        if not query:
-            return queryset
-        return queryset.filter(Q(name__icontains=query) | Q(definition__icontains=query))
+        # Ranked best first; an explicit `ordering` (applied after this filter) replaces it.
+        return search.rank_queryset(queryset, query) if query.strip() else queryset

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from terms import search
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -332,8 +333,15 @@ class TermWriteSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         return self.update(Term(), validated_data)
 
-    @transaction.atomic
     def update(self, instance, validated_data):
+        # Children go in with bulk_create, which sends no signals: reindex for search once,
+        # when everything is written.
+        with transaction.atomic(), search.indexing_deferred():
+            self._write(instance, validated_data)
+            search.reindex_terms([instance.pk])
+        return instance
+
+    def _write(self, instance, validated_data):
         children = {
             field: validated_data.pop(field)
             for field in ("use_cases", "provider_equivalents", "faqs", "related_terms", "see_also")
@@ -363,7 +371,6 @@ class TermWriteSerializer(serializers.ModelSerializer):
         for field in ("related_terms", "see_also"):
             if field in children:
                 getattr(instance, field).set(children[field])
-        return instance
 
     def to_representation(self, instance):
         fresh = Term.objects.with_related().get(pk=instance.pk)

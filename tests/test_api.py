@@ -258,15 +258,24 @@ def test_terms_filter_by_updated_since(api, db):
     assert names(api.get(f"{API}/terms/", {"updated_since": since})) == ["New"]
 
 
-def test_terms_search_matches_names_and_definitions(api, db):
+def test_terms_search_ranks_name_matches_first(api, db):
+    make_term("Data Lake", definition="Raw data kept in object storage for later analysis.")
     make_term("Object Storage", definition="Keeps blobs in buckets.")
     make_term("Block Storage", definition="Disks for virtual machines.")
-    make_term("Data Lake", definition="Raw data kept in buckets for later analysis.")
 
-    assert set(names(api.get(f"{API}/terms/", {"search": "bucket"}))) == {
+    assert names(api.get(f"{API}/terms/", {"search": "object storage"})) == [
         "Object Storage",
         "Data Lake",
-    }
+    ]
+
+
+def test_terms_search_with_ordering_sorts_the_matches(api, db):
+    make_term("Object Storage", definition="Keeps blobs in buckets.")
+    make_term("Data Lake", definition="Raw data kept in object storage for later analysis.")
+
+    response = api.get(f"{API}/terms/", {"search": "object storage", "ordering": "name"})
+
+    assert names(response) == ["Data Lake", "Object Storage"]
 
 
 def test_terms_ordering_by_recent_change(api, db):
@@ -429,6 +438,12 @@ def test_editor_creates_a_term_with_its_children_in_one_request(editor_api, db):
     ]
     assert [t.slug for t in term.related_terms.all()] == ["block-storage"]
     assert response.json()["url"] == web("/terms/object-storage/")
+
+
+def test_a_created_term_is_found_by_its_services(editor_api, api, db):
+    editor_api.post(f"{API}/terms/", term_payload(), format="json")
+
+    assert names(api.get(f"{API}/terms/", {"search": "Azure Blob"})) == ["Object Storage"]
 
 
 def test_editor_patch_replaces_only_the_lists_given(editor_api, term):
@@ -703,3 +718,17 @@ def test_docs_pages_load_every_script_from_our_own_origin(api, db, page):
     assert "/static/drf_spectacular_sidecar/" in html
     assert "<script>" not in html
     assert "https://" not in html
+
+
+def test_unknown_api_url_is_a_json_404(api, db):
+    response = api.get(f"{API}/terms/not a slug/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_api_url_without_its_slash_redirects(api, term):
+    response = api.get(f"{API}/terms/model-training")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{API}/terms/model-training/"
