@@ -780,7 +780,8 @@ def indexing_deferred():
         _state.depth = depth
     if depth == 0:
         pending, _state.pending = _state.pending, set()
-        reindex_terms(pending)
+        if not (connection.in_atomic_block and connection.needs_rollback):
+            reindex_terms(pending)
 
 
 def reindex_terms(term_ids):

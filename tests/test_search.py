@@ -1,0 +1,347 @@
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from terms import search, textformat
+from terms.importers import import_entries, import_paths
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from tests.conftest import make_term
+
+SAMPLE = Path(__file__).resolve().parent.parent / "terms" / "sample_glossary"
+
+
+@pytest.fixture
+def sample(db):
+    import_paths([SAMPLE])
+
+
+def first(query, **narrowing):
+    results = search.search_terms(query, **narrowing)
+    return Term.objects.get(pk=results.ids[0]).name if results.ids else None
+
+
+def found(query):
+    return set(
+        Term.objects.filter(pk__in=search.search_terms(query).ids).values_list("name", flat=True)
+    )
+
+
+# What a reader types, and the term that must come first on the sample glossary.
+RELEVANCE = [
+    ("Kubernetes", "Kubernetes"),  # name
+    ("kubernetes", "Kubernetes"),  # any case
+    ("RAG", "Retrieval-Augmented Generation (RAG)"),  # abbreviation in the name
+    ("LLM", "Large Language Model (LLM)"),
+    ("IaC", "Infrastructure as Code (IaC)"),
+    ("retrieval augmented generation", "Retrieval-Augmented Generation (RAG)"),
+    ("SageMaker Training", "Model Training"),  # provider service
+    ("Lambda", "Serverless Computing"),
+    ("BigQuery", "Data Warehouse"),
+    ("Route 53", "Domain Name System (DNS)"),
+    ("Blob Storage", "Object Storage"),
+    ("spam", "Model Training"),  # a word from a use case
+    ("kube", "Kubernetes"),  # name prefixes
+    ("retr", "Retrieval-Augmented Generation (RAG)"),
+    ("obser", "Observability"),
+    ("vector database", "Vector Database"),
+    ('"zero trust"', "Zero Trust"),  # phrase
+    ("serverles", "Serverless Computing"),  # typo that is still a prefix
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), RELEVANCE)
+def test_expected_term_comes_first(sample, query, expected):
+    assert first(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("retreival", "Retrieval-Augmented Generation (RAG)"),
+        ("kubernets", "Kubernetes"),
+        ("embeding", "Embedding"),
+        ("obsevability", "Observability"),
+    ],
+)
+def test_typo_suggests_the_closest_term_name(sample, query, expected):
+    suggestions = search.search_terms(query).suggestions
+    assert expected in [s.name for s in suggestions]
+
+
+def test_correctly_spelt_query_gets_no_suggestion(sample):
+    assert search.search_terms("Kubernetes").suggestions == []
+
+
+def test_excluded_word_removes_matches(sample):
+    assert "Encryption at Rest" in found("encryption")
+    assert "Encryption at Rest" not in found("encryption -rest")
+
+
+def test_exact_alias_ranks_above_definitions_that_mention_it(db):
+    make_term("Widget Store", definition="Widget Store keeps frobnicator frobnicator frobnicator.")
+    make_term("Object Bucket", aliases=["Frobnicator"])
+    assert first("frobnicator") == "Object Bucket"
+
+
+def test_name_prefix_ranks_above_full_text_matches(db):
+    make_term("Alpha Service", definition="Mentions the Gamma Ray word gamma many times: gamma.")
+    make_term("Gamma Ray Burst")
+    assert first("gamma") == "Gamma Ray Burst"
+
+
+def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    for i in range(6):
+        make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
+    make_term("Quasar Catalogue")
+    results = search.search_terms("quasar")
+    assert Term.objects.get(pk=results.ids[0]).name == "Quasar Catalogue"
+    assert results.total == 7
+
+
+# ---------------------------------------------------------------- index sync
+
+
+def test_new_term_is_found_at_once(db):
+    make_term("Photon Relay")
+    assert found("photon") == {"Photon Relay"}
+
+
+def test_updated_definition_replaces_old_words(db):
+    term = make_term("Photon Relay", definition="Uses zeppelins.")
+    term.definition = "Uses submarines."
+    term.save()
+    assert found("zeppelins") == set()
+    assert found("submarines") == {"Photon Relay"}
+
+
+def test_deleted_term_leaves_the_index(db):
+    term = make_term("Photon Relay")
+    term.delete()
+    assert found("photon") == set()
+
+
+def test_use_case_changes_are_indexed(db):
+    term = make_term("Photon Relay")
+    use_case = UseCase.objects.create(
+        term=term, organization="Acme", title="Moves petabytes", description="d", outcome="o"
+    )
+    assert found("petabytes") == {"Photon Relay"}
+    use_case.title = "Moves exabytes"
+    use_case.save()
+    assert found("petabytes") == set()
+    use_case.delete()
+    assert found("exabytes") == set()
+
+
+def test_faq_changes_are_indexed(db):
+    term = make_term("Photon Relay")
+    faq = FAQ.objects.create(term=term, question="Is it quick?", answer="Blazingly.")
+    assert found("blazingly") == {"Photon Relay"}
+    faq.delete()
+    assert found("blazingly") == set()
+
+
+def test_provider_service_changes_are_indexed(db):
+    term = make_term("Photon Relay")
+    equivalent = ProviderEquivalent.objects.create(
+        term=term, provider=Provider.objects.get(slug="aws"), service="Amazon Lightbeam"
+    )
+    assert found("lightbeam") == {"Photon Relay"}
+    equivalent.delete()
+    assert found("lightbeam") == set()
+
+
+def test_category_rename_is_indexed(db):
+    make_term("Photon Relay", category="optics")
+    category = Category.objects.get(slug="optics")
+    category.name = "Lasers"
+    category.save()
+    assert found("lasers") == {"Photon Relay"}
+
+
+def kubernetes_with_use_case_title(title):
+    path = SAMPLE / "kubernetes.txt"
+    entry = textformat.parse(path.read_text(encoding="utf-8"), str(path))
+    return replace(
+        entry, use_cases=[replace(entry.use_cases[0], title=title), *entry.use_cases[1:]]
+    )
+
+
+def test_import_indexes_children_of_changed_terms(sample):
+    import_entries([kubernetes_with_use_case_title("Runs the quokka fleet")])
+    assert found("quokka") == {"Kubernetes"}
+
+
+def test_dry_run_import_leaves_the_index_alone(sample):
+    import_entries([kubernetes_with_use_case_title("Runs the quokka fleet")], dry_run=True)
+    assert found("quokka") == set()
+
+
+def test_rebuild_command_restores_a_cleared_index(sample):
+    from terms.models import SearchDocument
+
+    SearchDocument.objects.all().delete()
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert first("RAG") == "Retrieval-Augmented Generation (RAG)"
+
+
+# ---------------------------------------------------------------- hostile queries
+
+HOSTILE = [
+    '"unbalanced quote',
+    'a "b',
+    "AND OR NOT",
+    "NEAR(a b)",
+    "*",
+    "-",
+    "--rm -rf",
+    "col:value",
+    "{names}: x",
+    "^start",
+    "a & b | !c <-> d",
+    "'; DROP TABLE terms_term; --",
+    "%_\\",
+    "x" * 5000,
+    "word " * 300,
+    "модель обучения",
+    "機械学習",
+    "نموذج",
+    "🤖 emoji",
+    "\x00\x01 control",
+    "the of and",
+]
+
+
+@pytest.fixture
+def few(db):
+    make_term("Retrieval-Augmented Generation (RAG)", aliases=["RAG"], children=1)
+    make_term("Model Training", children=1)
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_query_never_fails(few, client, query):
+    response = client.get(reverse("terms:search"), {"q": query})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_prefix_never_fails(few, client, query):
+    response = client.get(reverse("terms:search-suggest"), {"q": query})
+    assert response.status_code == 200
+
+
+def test_snippet_escapes_everything_but_the_marks(db):
+    make_term("Tag Soup", definition="Contains <script>alert(1)</script> and the word zircon.")
+    hit = search.search_terms("zircon").page(1).object_list[0]
+    assert "<mark>zircon</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet
+
+
+def test_snippet_shows_the_matching_passage(sample):
+    hit = search.search_terms("spam").page(1).object_list[0]
+    assert "<mark>spam</mark>" in hit.snippet
+
+
+# ---------------------------------------------------------------- facets
+
+
+@pytest.fixture
+def faceted(db):
+    aws = Provider.objects.get(slug="aws")
+    for i, (category, difficulty) in enumerate(
+        [("storage", "beginner"), ("storage", "advanced"), ("compute", "beginner")]
+    ):
+        term = make_term(f"Nimbus {i}", category=category, difficulty=difficulty)
+        if i < 2:
+            ProviderEquivalent.objects.create(term=term, provider=aws, service=f"Nimbus S{i}")
+
+
+def counts(results, facet):
+    return {f.value: f.count for f in results.facets[facet]}
+
+
+def test_facets_count_matches_by_category(faceted):
+    assert counts(search.search_terms("nimbus"), "category") == {"storage": 2, "compute": 1}
+
+
+def test_facets_count_matches_by_difficulty(faceted):
+    assert counts(search.search_terms("nimbus"), "difficulty") == {"beginner": 2, "advanced": 1}
+
+
+def test_facets_count_matches_by_provider(faceted):
+    assert counts(search.search_terms("nimbus"), "provider") == {"aws": 2}
+
+
+def test_facet_narrows_results(faceted):
+    results = search.search_terms("nimbus", category="storage", difficulty="beginner")
+    assert [Term.objects.get(pk=pk).name for pk in results.ids] == ["Nimbus 0"]
+
+
+def test_provider_facet_narrows_results(faceted):
+    assert search.search_terms("nimbus", provider="aws").total == 2
+
+
+def test_unknown_facet_value_finds_nothing(faceted):
+    assert search.search_terms("nimbus", category="no-such-category").total == 0
+
+
+# ---------------------------------------------------------------- pages and API
+
+
+def test_search_page_links_the_suggestion(sample, client):
+    response = client.get(reverse("terms:search"), {"q": "retreival"})
+    assert b'Did you mean <a href="/terms/retrieval-augmented-generation-rag/">' in response.content
+
+
+def test_search_page_facet_link_narrows(faceted, client):
+    response = client.get(reverse("terms:search"), {"q": "nimbus", "category": "compute"})
+    assert [hit.term.name for hit in response.context["results"]] == ["Nimbus 2"]
+
+
+def test_search_page_paginates(db, client):
+    for i in range(25):
+        make_term(f"Pager {i:02}")
+    response = client.get(reverse("terms:search"), {"q": "pager", "page": 2})
+    assert len(response.context["results"]) == 5
+
+
+def test_search_page_query_count_does_not_grow_with_results(
+    db, client, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_term(f"Counted {i}", children=2)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("terms:search"), {"q": "counted"})
+
+
+def test_suggest_returns_names_for_the_first_letters(sample, client):
+    response = client.get(reverse("terms:search-suggest"), {"q": "kub"})
+    assert response.json()["results"][0] == {
+        "name": "Kubernetes",
+        "slug": "kubernetes",
+        "url": "/terms/kubernetes/",
+        "category": Term.objects.get(slug="kubernetes").category.name,
+    }
+
+
+def test_suggest_query_count_is_constant(db, client, django_assert_max_num_queries):
+    for i in range(20):
+        make_term(f"Suggested {i}")
+    with django_assert_max_num_queries(4):
+        client.get(reverse("terms:search-suggest"), {"q": "sugg"})
+
+
+def test_api_search_keeps_the_ranking(sample, client):
+    response = client.get("/api/v1/terms/", {"search": "RAG"})
+    assert response.json()["results"][0]["name"] == "Retrieval-Augmented Generation (RAG)"
+
+
+def test_api_search_with_ordering_orders_by_it(sample, client):
+    response = client.get("/api/v1/terms/", {"search": "model", "ordering": "name"})
+    names = [term["name"] for term in response.json()["results"]]
+    assert names == sorted(names, key=str.lower)
+    assert len(names) > 1
