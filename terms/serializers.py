@@ -6,6 +6,7 @@ transaction and answers with the detail shape.
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -61,7 +62,32 @@ class TermLinkSerializer(serializers.ModelSerializer):
         fields = ["name", "slug", "url"]
 
 
-class TermSummarySerializer(serializers.ModelSerializer):
+def iso_datetime(value):
+    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current zone, "Z" for UTC."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class FastReadMixin:
+    """The declared fields document the shape; `represent` builds it by hand.
+
+    Building DRF fields for every nested child is most of the cost of a term's JSON, so
+    the hot read paths write plain dicts. The endpoint tests and the schemathesis run
+    check that both agree.
+    """
+
+    def to_representation(self, instance):
+        return self.represent(instance, self._web_url)
+
+    def _web_url(self, obj):
+        return absolute_url(self.context, obj.get_absolute_url())
+
+
+def _link(term, web_url):
+    return {"name": term.name, "slug": term.slug, "url": web_url(term)}
+
+
+class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
     url = WebUrlField()
     category = CategorySummarySerializer(read_only=True)
     aliases = serializers.ListField(
@@ -75,6 +101,19 @@ class TermSummarySerializer(serializers.ModelSerializer):
         model = Term
         fields = ["name", "slug", "url", "category", "difficulty", "aliases", "summary"]
         fields += ["updated_at"]
+
+    @staticmethod
+    def represent(term, web_url):
+        return {
+            "name": term.name,
+            "slug": term.slug,
+            "url": web_url(term),
+            "category": {"slug": term.category.slug, "name": term.category.name},
+            "difficulty": term.difficulty,
+            "aliases": list(term.aliases),
+            "summary": term.summary,
+            "updated_at": iso_datetime(term.updated_at),
+        }
 
 
 class UseCaseSerializer(serializers.ModelSerializer):
@@ -115,6 +154,50 @@ class TermDetailSerializer(TermSummarySerializer):
         fields = ["name", "slug", "url", "definition", "definition_html", "summary", "category"]
         fields += ["difficulty", "aliases", "use_cases", "provider_equivalents", "faqs"]
         fields += ["related_terms", "see_also", "created_at", "updated_at"]
+
+    @staticmethod
+    def represent(term, web_url):
+        return {
+            "name": term.name,
+            "slug": term.slug,
+            "url": web_url(term),
+            "definition": term.definition,
+            "definition_html": term.definition_html,
+            "summary": term.summary,
+            "category": {"slug": term.category.slug, "name": term.category.name},
+            "difficulty": term.difficulty,
+            "aliases": list(term.aliases),
+            "use_cases": [
+                {
+                    "organization": u.organization,
+                    "title": u.title,
+                    "description": u.description,
+                    "outcome": u.outcome,
+                }
+                for u in term.use_cases.all()
+            ],
+            "provider_equivalents": [
+                {
+                    "provider": {
+                        "slug": e.provider.slug,
+                        "short_name": e.provider.short_name,
+                        "name": e.provider.name,
+                    },
+                    "service": e.service,
+                    "note": e.note,
+                    "url": e.url,
+                }
+                for e in term.provider_equivalents.all()
+            ],
+            "faqs": [
+                {"question": f.question, "answer": f.answer, "answer_html": f.answer_html}
+                for f in term.faqs.all()
+            ],
+            "related_terms": [_link(t, web_url) for t in term.related_terms.all()],
+            "see_also": [_link(t, web_url) for t in term.see_also.all()],
+            "created_at": iso_datetime(term.created_at),
+            "updated_at": iso_datetime(term.updated_at),
+        }
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from terms import serializers
 from terms.importers import export_term
 from terms.models import FAQ, Provider, ProviderEquivalent, Term, UseCase
 
@@ -732,3 +733,17 @@ def test_api_url_without_its_slash_redirects(api, term):
 
     assert response.status_code == 301
     assert response["Location"] == f"{API}/terms/model-training/"
+
+
+@pytest.mark.parametrize(
+    "serializer_class", [serializers.TermSummarySerializer, serializers.TermDetailSerializer]
+)
+def test_hand_built_term_json_equals_what_drf_fields_would_give(
+    busy_glossary, rf, serializer_class
+):
+    term = Term.objects.with_related().get(slug="busy-00")
+    serializer = serializer_class(term, context={"request": rf.get("/")})
+
+    drf_built = super(serializers.FastReadMixin, serializer).to_representation(term)
+
+    assert serializer.data == drf_built
