@@ -95,12 +95,43 @@ class TermQuerySet(models.QuerySet):
             Prefetch("see_also", queryset=linked),
         )
 
-    def with_backlinks(self):
-        """Also load the terms that link to these or list them under "see also"."""
-        linked = Term.objects.only("id", "name", "slug", "summary").order_by("name")
-        return self.prefetch_related(
-            Prefetch("mentioned_in", queryset=linked), Prefetch("see_also_of", queryset=linked)
-        )
+    def around(self, term):
+        """Every term a term page links to, in one query, each with `kind`: "related",
+        "see_also", "mentioned_in" (its text links here or lists this under see also),
+        "previous" or "next" (alphabetically). A term may come once per kind.
+
+        Raw SQL because the same query through the ORM takes ~30x longer to compile
+        than to run, on the page that must answer in a few milliseconds; each branch uses
+        an index (the through tables' foreign keys, the unique index on LOWER(name)).
+        """
+        from django.db import connection
+
+        q = connection.ops.quote_name
+        term_table = q(Term._meta.db_table)
+        related = q(Term.related_terms.through._meta.db_table)
+        see_also = q(Term.see_also.through._meta.db_table)
+        mentions = q(Term.mentions.through._meta.db_table)
+        neighbour = (
+            "SELECT * FROM (SELECT id, '{kind}' AS kind FROM " + term_table
+            + " WHERE LOWER(name) {op} LOWER(%s) ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
+        )  # fmt: skip
+        sql = f"""
+            SELECT t.id, t.name, t.slug, t.summary, x.kind FROM {term_table} t JOIN (
+                SELECT to_term_id AS id, 'related' AS kind FROM {related} WHERE from_term_id = %s
+                UNION ALL
+                SELECT to_term_id, 'see_also' FROM {see_also} WHERE from_term_id = %s
+                UNION ALL
+                SELECT from_term_id, 'mentioned_in' FROM {mentions} WHERE to_term_id = %s
+                UNION ALL
+                SELECT from_term_id, 'mentioned_in' FROM {see_also} WHERE to_term_id = %s
+                UNION ALL
+                {neighbour.format(kind="previous", op="<", order="DESC")}
+                UNION ALL
+                {neighbour.format(kind="next", op=">", order="ASC")}
+            ) x ON x.id = t.id
+            ORDER BY LOWER(t.name), t.id
+        """
+        return self.raw(sql, [term.pk] * 4 + [term.name] * 2)
 
     def summaries(self):
         """What lists show: the category, not the children or the long texts."""

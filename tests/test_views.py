@@ -305,7 +305,8 @@ def test_term_page_runs_a_constant_number_of_queries(
     for other in glossary[10:20]:
         other.see_also.add(term)
         other.mentions.add(term)
-    with django_assert_max_num_queries(10):
+    # The term, its use cases, equivalents and FAQs, and every term it links to or from.
+    with django_assert_max_num_queries(5):
         response = get(client, "term-detail", term.slug)
     assert response.status_code == 200
 
@@ -445,11 +446,6 @@ def test_search_says_when_nothing_matches(client, storage):
 
 def test_search_page_has_the_header_search_box_filled_in(client, storage):
     assert 'id="site-search" name="q" value="blob"' in text(get(client, "search", q="blob"))
-
-
-def test_search_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
-        get(client, "search", q="term")
 
 
 # 404 and 500

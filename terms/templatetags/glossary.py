@@ -1,7 +1,30 @@
+"""Template helpers for the reader pages, written for pages that render many links."""
+
+import functools
+
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 
 register = template.Library()
+
+_SLUG = "slug-placeholder"
+
+
+@functools.cache
+def _pattern(name, with_slug):
+    if with_slug:
+        return reverse(name, kwargs={"slug": _SLUG}).replace(_SLUG, "{}")
+    return reverse(name)
+
+
+@register.simple_tag
+def path(name, slug=None):
+    """Like {% url %}, for this site's two URL shapes, but reversed once per process: a
+    term page has dozens of links and reverse() was a third of its rendering time."""
+    if slug is None:
+        return _pattern(name, False)
+    return _pattern(name, True).format(slug)
 
 
 @register.simple_tag
@@ -9,7 +32,7 @@ def term_link(term, text=None):
     """A link to a term that carries its one-sentence summary for the hover/focus preview."""
     return format_html(
         '<a href="{}" class="term-link" data-summary="{}">{}</a>',
-        term.get_absolute_url(),
+        path("terms:term-detail", term.slug),
         term.summary,
         text or term.name,
     )
