@@ -36,3 +36,17 @@ def term_link(term, text=None):
         term.summary,
         text or term.name,
     )
+
+
+@register.simple_tag
+def missing_links(term):
+    """Names in the term's [[links]] (definition and FAQ answers) that match no term."""
+    from terms import rendering
+
+    if term is None or not term.pk:
+        return []
+    index = rendering.LinkIndex.load()
+    texts = [term.definition, *term.faqs.values_list("answer", flat=True)]
+    return list(
+        dict.fromkeys(name for text in texts for name in rendering.missing_links(text, index))
+    )
