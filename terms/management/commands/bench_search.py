@@ -48,8 +48,10 @@ class Command(BaseCommand):
         )
         words = sorted({w for name in names for w in search.tokens(name) if len(w) >= 5})
         rng.shuffle(words)
+        # Selective: name words and whole names that match under 1 % of the terms.
+        rare = [q for q in [*words, *names] if search.search_terms(q).total < total / 100]
         kinds = {
-            "selective": [*words[:100], *names[:50]],
+            "selective": rare[:150],
             "common": [*COMMON, *(" ".join(rng.sample(COMMON, 2)) for _ in range(20))],
             "prefix": [n[: rng.randint(2, 5)] for n in names[50:150]],
             "typo": [typo(w, rng) for w in words[100:200]],
