@@ -4,10 +4,12 @@ Playwright's sync API keeps an event loop running in the test thread, which make
 refuse ORM calls from it; the fixtures here only load data, so allowing it is safe.
 """
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
@@ -26,12 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# The live server needs committed data; serialized rollback restores the providers that a
-# data migration created, which a transactional test's flush would otherwise remove.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 
 def require(path, why):
@@ -57,6 +54,11 @@ def browser():
 
 @pytest.fixture
 def site(live_server):
+    """The sample glossary, committed so the live server's thread sees it."""
+    # A transactional test's flush removes the providers a data migration created, and
+    # serialized_rollback does not restore them once Playwright's event loop is running.
+    providers = importlib.import_module("terms.migrations.0002_providers")
+    providers.create_providers(apps, schema_editor=None)
     call_command("import_glossary", str(SAMPLE), verbosity=0)
     return live_server.url
 
