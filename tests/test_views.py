@@ -523,3 +523,9 @@ def test_admin_term_page_has_no_link_warning_when_every_link_resolves(client, ed
     client.force_login(editor)
     page = text(client.get(reverse("admin:terms_term_change", args=[term.pk])))
     assert "match no term" not in page
+
+
+def test_404_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
+    # The failed term lookup, then every name for the closest matches.
+    with django_assert_max_num_queries(2):
+        assert client.get("/terms/no-such-term/").status_code == 404
