@@ -184,9 +184,6 @@ class Term(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("terms:term-detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)
@@ -196,6 +193,9 @@ class Term(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "definition_html", "summary"}
         super().save(*args, **kwargs)
         rendering.after_save(self, before)
+
+    def get_absolute_url(self):
+        return reverse("terms:term-detail", kwargs={"slug": self.slug})
 
 
 class UseCase(models.Model):
