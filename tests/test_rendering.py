@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import call_command
 
 from terms import rendering
 from terms.models import FAQ, Term
@@ -189,3 +190,12 @@ def test_deleted_term_links_turn_back_into_text():
     bucket = make_term("Bucket", definition="See [[Object Storage]].")
     storage.delete()
     assert html_of(bucket) == "<p>See Object Storage.</p>"
+
+
+def test_render_terms_command_rebuilds_links(capsys):
+    bucket = make_term("Bucket", definition="A bucket lives in object storage.")
+    make_term("Object Storage")
+    Term.objects.update(definition_html="")
+    call_command("render_terms")
+    assert '/terms/object-storage/"' in html_of(bucket)
+    assert "Rendered 2 terms." in capsys.readouterr().out
