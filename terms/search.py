@@ -58,11 +58,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 
@@ -434,11 +440,20 @@ class _Postgres(_Backend):
         parts += ["!" + phrase(words) for _, words in query.negative]
         return SearchQuery(" & ".join(parts), search_type="raw", config="english")
 
+    # Must match the expression of the terms_searchdocument_names_gin index (migration 0006).
+    NAMES_VECTOR = "to_tsvector('english'::regconfig, names || ' ' || services)"
+
     def _matches(self, query, filters, names_only=False):
-        tsquery = self._tsquery(query, "AB" if names_only else "")
+        tsquery = self._tsquery(query)
         if tsquery is None:
             return None, SearchDocument.objects.none()
-        docs = SearchDocument.objects.filter(vector=tsquery)
+        if names_only:
+            docs = SearchDocument.objects.alias(
+                names_vector=RawSQL(self.NAMES_VECTOR, [], output_field=SearchVectorField())
+            ).filter(names_vector=tsquery)
+        else:
+            docs = SearchDocument.objects.filter(vector=tsquery)
+        docs = docs.order_by()
         if filters.category_id is not None:
             docs = docs.filter(term__category_id=filters.category_id)
         if filters.difficulty:
@@ -460,7 +475,8 @@ class _Postgres(_Backend):
         if tsquery is None:
             return []
         if ranked:
-            rank = SearchRank(F("vector"), tsquery, weights=self.WEIGHTS)
+            vector = F("names_vector") if names_only else F("vector")
+            rank = SearchRank(vector, tsquery, weights=self.WEIGHTS)
             docs = docs.annotate(rank=rank).order_by("-rank", "pk")
         else:
             docs = docs.order_by()
@@ -528,11 +544,23 @@ class _Postgres(_Backend):
         ) d
     """
 
+    # Built once after the bulk insert: far faster than growing them row by row.
+    GIN_INDEXES = {
+        "terms_searchdocument_vector_gin": "USING gin (vector)",
+        "terms_searchdocument_names_gin": f"USING gin (({NAMES_VECTOR}))",
+    }
+
     def before_rebuild(self):
-        pass
+        _execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name in self.GIN_INDEXES:
+            _execute(f"DROP INDEX IF EXISTS {name}")
 
     def after_rebuild(self):
-        pass
+        for name, definition in self.GIN_INDEXES.items():
+            _execute(f"CREATE INDEX {name} ON terms_searchdocument {definition}")
+        _execute("ANALYZE terms_searchdocument")
+        _execute("ANALYZE terms_searchname")
+        _execute("ANALYZE terms_searchword")
 
 
 def _backend():
