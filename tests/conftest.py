@@ -1,8 +1,12 @@
 import itertools
+from pathlib import Path
 
 import pytest
 
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+# A verbatim copy of the reference entry the project must read and write.
+REFERENCE_ENTRY = Path(__file__).parent / "data" / "model-training.txt"
 
 _counter = itertools.count(1)
 

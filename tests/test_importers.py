@@ -5,9 +5,9 @@ from django.core.management import CommandError, call_command
 
 from terms.importers import ImportFailed, export_term, import_paths
 from terms.models import Category, ProviderEquivalent, Term
+from tests.conftest import REFERENCE_ENTRY as SEED
 from tests.conftest import make_term
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "model-training.txt"
 SAMPLE = Path(__file__).resolve().parents[1] / "terms" / "sample_glossary"
 
 pytestmark = pytest.mark.django_db

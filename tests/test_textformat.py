@@ -1,11 +1,8 @@
-from pathlib import Path
-
 import pytest
 
 from terms import textformat
 from terms.textformat import ParseError, decode, parse, serialize
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "model-training.txt"
+from tests.conftest import REFERENCE_ENTRY as SEED
 
 MINIMAL = """Vector Database
 Definition
