@@ -9,7 +9,9 @@ import itertools
 import random
 from html import escape
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils.text import slugify
 
 from terms.models import (
@@ -131,9 +133,9 @@ class Vocabulary:
         """`count` words drawn by Zipf frequency, from the `start`-th most common on."""
         if start not in self._cumulative:
             weights = [1 / rank for rank in range(start + 1, len(self.words) + 1)]
-            self._cumulative[start] = list(itertools.accumulate(weights))
-        words = self.words[start:]
-        return self.rng.choices(words, cum_weights=self._cumulative[start], k=count)
+            self._cumulative[start] = self.words[start:], list(itertools.accumulate(weights))
+        words, cumulative = self._cumulative[start]
+        return self.rng.choices(words, cum_weights=cumulative, k=count)
 
     def sentence(self, count):
         words = self.pick(count)
@@ -141,21 +143,27 @@ class Vocabulary:
 
 
 def generate(count, seed=42, batch=2_000, progress=None):
-    """Create `count` synthetic terms with their children; return how many were created."""
+    """Create `count` synthetic terms with their children; return how many were created.
+
+    One transaction, rows written with COPY (PostgreSQL) or executemany (SQLite) rather than
+    the ORM's bulk_create: about a minute for 100,000 terms instead of thirteen. The data is
+    the same for the same seed (the random draws are made in the same order).
+    """
     rng = random.Random(seed)
     vocabulary = Vocabulary(rng)
-    categories = [
-        Category.objects.get_or_create(slug=slug, defaults={"name": Category.name_from_slug(slug)})[
-            0
+    with transaction.atomic():
+        categories = [
+            Category.objects.get_or_create(
+                slug=slug, defaults={"name": Category.name_from_slug(slug)}
+            )[0]
+            for slug in CATEGORIES
         ]
-        for slug in CATEGORIES
-    ]
-    providers = list(Provider.objects.order_by("position")[:4])
-    taken = {name.lower() for name in Term.objects.values_list("name", flat=True)}
-    created = 0
-    while created < count:
-        size = min(batch, count - created)
-        with transaction.atomic():
+        providers = list(Provider.objects.order_by("position")[:4])
+        taken = {name.lower() for name in Term.objects.values_list("name", flat=True)}
+        next_id = (Term.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+        created = 0
+        while created < count:
+            size = min(batch, count - created)
             terms = []
             while len(terms) < size:
                 name = " ".join(
@@ -164,49 +172,78 @@ def generate(count, seed=42, batch=2_000, progress=None):
                 if name.lower() in taken or not slugify(name):
                     continue
                 taken.add(name.lower())
-                terms.append(_term(rng, vocabulary, name, rng.choice(categories)))
-            Term.objects.bulk_create(terms)
-            use_cases, equivalents, faqs = [], [], []
-            for term in terms:
-                for i in range(3):
-                    use_cases.append(
-                        UseCase(
-                            term=term,
-                            organization=rng.choice(ORGANIZATIONS),
-                            title=vocabulary.sentence(6)[:-1],
-                            description=vocabulary.sentence(25),
-                            outcome=vocabulary.sentence(12),
-                            position=i,
-                        )
-                    )
-                    question = vocabulary.sentence(10)[:-1] + "?"
-                    answer = vocabulary.sentence(30) + " " + vocabulary.sentence(20)
-                    faqs.append(
-                        FAQ(
-                            term=term,
-                            question=question,
-                            answer=answer,
-                            answer_html=f"<p>{escape(answer)}</p>",
-                            position=i,
-                        )
-                    )
-                for i, provider in enumerate(providers):
-                    service = " ".join(w.capitalize() for w in vocabulary.pick(2, start=10))
-                    equivalents.append(
-                        ProviderEquivalent(
-                            term=term,
-                            provider=provider,
-                            service=f"{provider.short_name} {service}",
-                            position=i,
-                        )
-                    )
-            UseCase.objects.bulk_create(use_cases)
-            ProviderEquivalent.objects.bulk_create(equivalents)
-            FAQ.objects.bulk_create(faqs)
-        created += size
-        if progress:
-            progress(created)
+                term = _term(rng, vocabulary, name, rng.choice(categories))
+                term.pk, next_id = next_id, next_id + 1
+                terms.append(term)
+            use_cases, equivalents, faqs = _children(rng, vocabulary, terms, providers)
+            _insert(Term, terms, with_pk=True)
+            _insert(UseCase, use_cases)
+            _insert(ProviderEquivalent, equivalents)
+            _insert(FAQ, faqs)
+            created += size
+            if progress:
+                progress(created)
+        # Term ids were chosen here, so move the id sequence past them (PostgreSQL).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Term]):
+                cursor.execute(sql)
     return created
+
+
+def _children(rng, vocabulary, terms, providers):
+    use_cases, equivalents, faqs = [], [], []
+    for term in terms:
+        for i in range(3):
+            use_cases.append(
+                UseCase(
+                    term=term,
+                    organization=rng.choice(ORGANIZATIONS),
+                    title=vocabulary.sentence(6)[:-1],
+                    description=vocabulary.sentence(25),
+                    outcome=vocabulary.sentence(12),
+                    position=i,
+                )
+            )
+            question = vocabulary.sentence(10)[:-1] + "?"
+            answer = vocabulary.sentence(30) + " " + vocabulary.sentence(20)
+            faqs.append(
+                FAQ(
+                    term=term,
+                    question=question,
+                    answer=answer,
+                    answer_html=f"<p>{escape(answer)}</p>",
+                    position=i,
+                )
+            )
+        for i, provider in enumerate(providers):
+            service = " ".join(w.capitalize() for w in vocabulary.pick(2, start=10))
+            equivalents.append(
+                ProviderEquivalent(
+                    term=term,
+                    provider=provider,
+                    service=f"{provider.short_name} {service}",
+                    position=i,
+                )
+            )
+    return use_cases, equivalents, faqs
+
+
+def _insert(model, objects, with_pk=False):
+    """Write `objects` in one statement stream, bypassing save() (and so signals)."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    rows = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def _term(rng, vocabulary, name, category):
