@@ -1,33 +1,53 @@
-"""Query parameters of the API's term list."""
+"""FilterSets: the query parameters of the site's lists and the API's term list."""
 
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from terms import search
-from terms.models import Category, Difficulty, Provider, ProviderEquivalent
+from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Term
 
 # The schema cannot see through `method=` to the slug it filters on.
 PROVIDER_SLUG = extend_schema_field(OpenApiTypes.STR)
 
 
-class TermFilter(filters.FilterSet):
+class TermPageFilter(filters.FilterSet):
+    """The reader's filters on /terms/, combinable and kept in the URL as slugs."""
+
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
+        empty_label="All categories",
         help_text="Only terms in this category, by slug (`ai-ml`).",
     )
-    difficulty = filters.ChoiceFilter(choices=Difficulty.choices, help_text="Only this level.")
+    difficulty = filters.ChoiceFilter(
+        choices=Difficulty.choices, empty_label="Any difficulty", help_text="Only this level."
+    )
     provider = PROVIDER_SLUG(
         filters.ModelChoiceFilter(
             queryset=Provider.objects.all(),
             to_field_name="slug",
             method="filter_provider",
+            label="Provider",
+            empty_label="Any provider",
             help_text="Only terms with a service on this provider, by slug (`aws`).",
         )
     )
+
+    class Meta:
+        model = Term
+        fields = ["category", "difficulty", "provider"]
+
+    def filter_provider(self, queryset, name, provider):
+        on_provider = ProviderEquivalent.objects.filter(term=OuterRef("pk"), provider=provider)
+        return queryset.filter(Exists(on_provider))
+
+
+class TermFilter(TermPageFilter):
+    """The API's term list: the reader's filters and more."""
+
     letter = filters.CharFilter(
         method="filter_letter",
         validators=[RegexValidator(r"^[A-Za-z#]$", "Give one letter, or # for the rest.")],
@@ -51,13 +71,26 @@ class TermFilter(filters.FilterSet):
         help_text="Sort by `name`, `updated_at`, `created_at` or `difficulty`; `-` reverses.",
     )
 
-    def filter_provider(self, queryset, name, provider):
-        on_provider = ProviderEquivalent.objects.filter(term=OuterRef("pk"), provider=provider)
-        return queryset.filter(Exists(on_provider))
-
     def filter_letter(self, queryset, name, letter):
         return queryset.starting_with(letter)
 
     def filter_search(self, queryset, name, query):
         # Ranked best first; an explicit `ordering` (applied after this filter) replaces it.
         return search.rank_queryset(queryset, query) if query.strip() else queryset
+
+
+class CompareFilter(filters.FilterSet):
+    """The comparison matrix: by category, and by a term's name or any of its services."""
+
+    category = filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
+    )
+    q = filters.CharFilter(method="filter_text", label="Term or service")
+
+    class Meta:
+        model = Term
+        fields = ["category", "q"]
+
+    def filter_text(self, queryset, name, value):
+        services = ProviderEquivalent.objects.filter(term=OuterRef("pk"), service__icontains=value)
+        return queryset.filter(Q(name__icontains=value) | Q(Exists(services)))

@@ -11,9 +11,8 @@ import string
 from itertools import groupby
 from urllib.parse import urlencode
 
-import django_filters
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Lower, Substr, Upper
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,10 +23,10 @@ from django.views.generic import DetailView, ListView
 
 from terms import rendering
 from terms import search as search_service
+from terms.filters import CompareFilter, TermPageFilter
 from terms.models import (
     FAQ,
     Category,
-    Difficulty,
     Provider,
     ProviderEquivalent,
     Term,
@@ -92,33 +91,6 @@ def json_ld(data):
     return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
 
 
-class TermFilter(django_filters.FilterSet):
-    """The reader's filters on /terms/: combinable, kept in the URL as slugs."""
-
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
-    )
-    difficulty = django_filters.ChoiceFilter(
-        choices=Difficulty.choices, empty_label="Any difficulty"
-    )
-    provider = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.all(),
-        to_field_name="slug",
-        empty_label="Any provider",
-        method="filter_provider",
-        label="Provider",
-    )
-
-    class Meta:
-        model = Term
-        fields = ["category", "difficulty", "provider"]
-
-    def filter_provider(self, queryset, name, value):
-        return queryset.filter(
-            Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk"), provider=value))
-        )
-
-
 def home(request):
     categories = Category.objects.annotate(term_count=Count("terms")).order_by("name")
     recent = listed(Term.objects.all()).order_by("-updated_at")[:8]
@@ -143,7 +115,7 @@ class TermListView(ListView):
     context_object_name = "terms"
 
     def get_queryset(self):
-        self.filterset = TermFilter(self.request.GET or None, queryset=Term.objects.all())
+        self.filterset = TermPageFilter(self.request.GET or None, queryset=Term.objects.all())
         return listed(self.filterset.qs)
 
     def get_context_data(self, **kwargs):
@@ -156,7 +128,7 @@ class TermListView(ListView):
             filter=self.filterset,
             groups=by_letter(context["page_obj"].object_list),
             alphabet=alphabet(self.filterset.qs, self.paginate_by, self.request.GET),
-            filtered=any(self.request.GET.get(name) for name in TermFilter.base_filters),
+            filtered=any(self.request.GET.get(name) for name in TermPageFilter.base_filters),
             page_params=params.urlencode(),
         )
         return context
@@ -356,21 +328,6 @@ def provider_detail(request, slug):
             "equivalents": equivalents,
         },
     )
-
-
-class CompareFilter(django_filters.FilterSet):
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
-    )
-    q = django_filters.CharFilter(method="filter_text", label="Term or service")
-
-    class Meta:
-        model = Term
-        fields = ["category", "q"]
-
-    def filter_text(self, queryset, name, value):
-        services = ProviderEquivalent.objects.filter(term=OuterRef("pk"), service__icontains=value)
-        return queryset.filter(Q(name__icontains=value) | Q(Exists(services)))
 
 
 class CompareView(ListView):
