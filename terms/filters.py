@@ -13,6 +13,13 @@ from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Ter
 PROVIDER_SLUG = extend_schema_field(OpenApiTypes.STR)
 
 
+class Ordering(filters.OrderingFilter):
+    def filter(self, qs, value):
+        # "?ordering=," names no field: keep the default order rather than drop every order.
+        value = [field for field in value or () if field]
+        return super().filter(qs, value) if value else qs
+
+
 class TermPageFilter(filters.FilterSet):
     """The reader's filters on /terms/, combinable and kept in the URL as slugs."""
 
@@ -66,7 +73,7 @@ class TermFilter(TermPageFilter):
         max_length=200,
         help_text="Full-text search, best match first: names, aliases, definitions, services, use cases and FAQs.",
     )
-    ordering = filters.OrderingFilter(
+    ordering = Ordering(
         fields=["name", "updated_at", "created_at", "difficulty"],
         help_text="Sort by `name`, `updated_at`, `created_at` or `difficulty`; `-` reverses.",
     )

@@ -287,6 +287,13 @@ def test_terms_ordering_by_recent_change(api, db):
     assert names(api.get(f"{API}/terms/", {"ordering": "-updated_at"})) == ["First", "Second"]
 
 
+def test_terms_ordering_naming_no_field_keeps_name_order(api, db):
+    make_term("Beta")
+    make_term("Alpha")
+
+    assert names(api.get(f"{API}/terms/", {"ordering": ","})) == ["Alpha", "Beta"]
+
+
 @pytest.mark.parametrize(
     ("param", "value"),
     [
