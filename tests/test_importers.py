@@ -206,3 +206,10 @@ def test_command_if_empty_leaves_an_edited_glossary_alone(capsys):
 def test_command_if_empty_imports_into_an_empty_glossary():
     call_command("import_glossary", str(SEED), "--if-empty")
     assert Term.objects.filter(name="Model Training").exists()
+
+
+def test_sample_glossary_is_in_canonical_form(tmp_path):
+    import_paths([SAMPLE])
+    call_command("export_glossary", tmp_path)
+    exported = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert exported == {p.name: p.read_bytes() for p in SAMPLE.glob("*.txt")}
