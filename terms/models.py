@@ -297,6 +297,23 @@ class SearchDocument(models.Model):
         return self.names
 
 
+class SearchFacet(models.Model):
+    """What search's facets count for a term, in a row narrow enough to read a thousand fast."""
+
+    term = models.OneToOneField(
+        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_facet"
+    )
+    category_id = models.IntegerField()
+    difficulty = models.CharField(max_length=12)
+    providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return f"{self.term_id}: {self.category_id} {self.difficulty} {self.providers}"
+
+
 class SearchName(models.Model):
     """A term's name or one alias, normalised for exact and prefix matches."""
 
@@ -322,3 +339,23 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class SearchWordKey(models.Model):
+    """A vocabulary word, whole or with one letter deleted: "did you mean" looks typos up here.
+
+    A typo's own deletions (up to two letters) that equal a key name the candidate words, so
+    finding them is a few exact probes of one B-tree index (the SymSpell method).
+    """
+
+    key = models.CharField(max_length=100)
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["key", "word"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "word"], name="search_word_key_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key} → {self.word}"

@@ -41,13 +41,18 @@ Public interface (kept stable):
     once on exit (use it around bulk edits, inside their transaction).
 
 How it works: every term is flattened into a ``SearchDocument`` (names and aliases,
-services, definition, use cases + FAQs + category), its names and aliases into
-``SearchName`` keys, and the words of its names and services into the ``SearchWord``
-vocabulary. SQLite indexes documents with FTS5 (bm25 with column weights); PostgreSQL with
-a weighted, GIN-indexed tsvector ranked by ``SearchRank``, and pg_trgm for typos. Ranking:
-exact name or alias, then name prefix, then full-text relevance. Ranking every match of a
-word found in most terms is what makes search slow, so when more than ``RANK_LIMIT`` terms
-match, only the matches in names and services are ranked and the rest follow in index order.
+services, definition, use cases + FAQs + category), a narrow ``SearchFacet`` row (category,
+difficulty, provider ids: what the facets count), its names and aliases into ``SearchName``
+keys, and the words of its names and services into the ``SearchWord`` vocabulary, each word
+with its ``SearchWordKey`` deletion keys (itself and every one-letter deletion). SQLite
+indexes documents with FTS5 (bm25 with column weights); PostgreSQL with a weighted,
+GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, then name
+prefix, then full-text relevance. Ranking every match of a word found in most terms is what
+makes search slow, so matches are fetched unranked up to ``COUNT_LIMIT`` + 1 first; when
+more than ``RANK_LIMIT`` match, only the matches in names and services are ranked and the
+rest follow in index order. "Did you mean" looks a typo's deletions (up to two letters) up
+in the keys: a few B-tree probes on both backends; a word missing two letters falls back to
+trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 """
 
 import json
@@ -59,7 +64,6 @@ from dataclasses import dataclass, field
 from itertools import batched
 
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
     SearchRank,
     SearchVectorField,
@@ -81,13 +85,16 @@ from terms.models import (
     SearchDocument,
     SearchName,
     SearchWord,
+    SearchWordKey,
     Term,
     UseCase,
 )
 
 MAX_RESULTS = 1000
-COUNT_LIMIT = 10_000
-RANK_LIMIT = 2_000
+# Counting the matches of a word found everywhere costs as much as fetching them (PostgreSQL
+# reads each matching row), so the count stops where the results do: "More than 1000".
+COUNT_LIMIT = MAX_RESULTS
+RANK_LIMIT = 1000  # at most COUNT_LIMIT: the count decides whether to rank
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 8
 NAME_MATCHES = 200
@@ -133,6 +140,10 @@ class Hit:
     snippet: str
 
 
+# What a result shows: its link with the summary preview, category and difficulty badges.
+HIT_FIELDS = ["name", "slug", "summary", "difficulty", "category__name", "category__slug"]
+
+
 @dataclass
 class SearchResults:
     query: str
@@ -147,7 +158,7 @@ class SearchResults:
         """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
         page = Paginator(self.ids, per_page).get_page(number)
         ids = list(page.object_list)
-        terms = Term.objects.select_related("category").in_bulk(ids)
+        terms = Term.objects.select_related("category").only(*HIT_FIELDS).in_bulk(ids)
         snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
         page.object_list = [
             Hit(terms[pk], snippets.get(pk) or escape(terms[pk].summary))
@@ -282,6 +293,16 @@ class _Backend:
     """What differs between SQLite and PostgreSQL; the ranking logic above it is shared."""
 
     key_collate = ""
+    PROVIDER_IDS = ""  # an aggregate of e.provider_id: ",1,3,"
+
+    @property
+    def FACETS_SQL(self):  # noqa: N802
+        return (
+            "INSERT INTO terms_searchfacet (term_id, category_id, difficulty, providers) "
+            "SELECT t.id, t.category_id, t.difficulty, coalesce((SELECT "
+            f"{self.PROVIDER_IDS} FROM terms_providerequivalent e WHERE e.term_id = t.id), '') "
+            "FROM terms_term t {where}"
+        )
 
     def name_matches(self, key, filters, limit=NAME_MATCHES):
         """(term_id, key) of names and aliases starting with `key`, in key order."""
@@ -297,8 +318,18 @@ class _Backend:
         """A condition (to follow a column) and its one parameter: "is one of these ids"."""
         raise NotImplementedError
 
+    def insert_keys(self, rows):
+        """Add (key, word) rows to the typo keys; rows already there are skipped."""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO terms_searchwordkey (key, word) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
+
 
 class _Sqlite(_Backend):
+    PROVIDER_IDS = "',' || group_concat(DISTINCT e.provider_id) || ','"
     NAME_COLUMNS = "{names services}"
 
     def _match(self, query, columns=None, weights=None):
@@ -418,11 +449,12 @@ class _Sqlite(_Backend):
 
 class _Postgres(_Backend):
     key_collate = ' COLLATE "C"'
+    PROVIDER_IDS = "',' || string_agg(DISTINCT e.provider_id::text, ',') || ','"
     # SearchRank weights, D to A: names 1.0, services 0.5, definition 0.2, the rest 0.1;
     # the same proportions as the bm25 column weights on SQLite.
     WEIGHTS = [0.1, 0.2, 0.5, 1.0]
 
-    def _tsquery(self, query, weights=""):
+    def _tsquery(self, query, weights="", as_text=False):
         def lexeme(token, prefix=False):
             return (
                 f"'{token}':" + ("*" if prefix else "") + weights
@@ -438,7 +470,8 @@ class _Postgres(_Backend):
         if not parts:
             return None
         parts += ["!" + phrase(words) for _, words in query.negative]
-        return SearchQuery(" & ".join(parts), search_type="raw", config="english")
+        raw = " & ".join(parts)
+        return raw if as_text else SearchQuery(raw, search_type="raw", config="english")
 
     # Must match the expression of the terms_searchdocument_names_gin index (migration 0006).
     NAMES_VECTOR = "to_tsvector('english'::regconfig, names || ' ' || services)"
@@ -482,26 +515,38 @@ class _Postgres(_Backend):
             docs = docs.order_by()
         return list(docs.values_list("pk", flat=True)[:limit])
 
+    HEADLINE = (
+        "ts_headline('english'::regconfig, d.{column}, to_tsquery('english'::regconfig, %s), "
+        '\'StartSel="{start}", StopSel="{stop}", MaxWords=30, MinWords=12, '
+        'MaxFragments=1, FragmentDelimiter=" … "\')'
+    )
+
     def snippets(self, query, ids):
-        tsquery = self._tsquery(query)
-        if tsquery is None:
+        """One headline per term, of the first field (definition, body, services) that
+        matches: the stored vector's weight labels say which, so no other field is parsed."""
+        raw = self._tsquery(query, as_text=True)
+        if raw is None:
             return {}
-        options = {
-            "config": "english",
-            "start_sel": _MARK_START,
-            "stop_sel": _MARK_END,
-            "max_words": 30,
-            "min_words": 12,
-            "max_fragments": 1,
-            "fragment_delimiter": " … ",
-        }
-        rows = SearchDocument.objects.filter(pk__in=ids).values_list(
-            "pk",
-            SearchHeadline("definition", tsquery, **options),
-            SearchHeadline("body", tsquery, **options),
-            SearchHeadline("services", tsquery, **options),
+        cases, params = [], []
+        for column, weight in (("definition", "C"), ("body", "D"), ("services", "B")):
+            headline = self.HEADLINE.format(column=column, start=_MARK_START, stop=_MARK_END)
+            cases.append(f"WHEN d.vector @@ to_tsquery('english'::regconfig, %s) THEN {headline}")
+            params += [self._any_word(query, weight), raw]
+        rows = _rows(
+            f"SELECT d.term_id, CASE {' '.join(cases)} END FROM terms_searchdocument d "
+            "WHERE d.term_id = ANY(%s::bigint[])",
+            [*params, list(ids)],
         )
-        return {row[0]: _best_snippet(row[1:]) for row in rows}
+        return {pk: _best_snippet([text]) for pk, text in rows}
+
+    @staticmethod
+    def _any_word(query, weight):
+        """A raw tsquery matching any positive word of `query` in the field of `weight`."""
+        return " | ".join(
+            f"'{token}':" + ("*" if kind == "prefix" else "") + weight
+            for kind, words in query.positive
+            for token in words
+        )
 
     def similar_words(self, word, limit=30):
         rows = _rows(
@@ -513,6 +558,14 @@ class _Postgres(_Backend):
 
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
+
+    def insert_keys(self, rows):
+        # One statement for the lot: a rebuild adds some 180,000 keys.
+        _execute(
+            "INSERT INTO terms_searchwordkey (key, word) "
+            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            [[key for key, _ in rows], [word for _, word in rows]],
+        )
 
     DOCUMENTS_SQL = """
         INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector)
@@ -593,8 +646,9 @@ def search_terms(query, *, category=None, difficulty=None, provider=None):
         return results
     backend = _backend()
     named = _name_ranked(backend, parsed.name_key, filters)
-    fts_count = backend.count(parsed, filters, COUNT_LIMIT + 1)
-    fts_ids = _fts_ranked(backend, parsed, filters, fts_count)
+    found = backend.ids(parsed, filters, COUNT_LIMIT + 1, ranked=False)
+    fts_count = len(found)
+    fts_ids = _fts_ranked(backend, parsed, filters, found)
     seen = set(named)
     results.ids = named + [pk for pk in fts_ids if pk not in seen]
     results.ids = results.ids[:MAX_RESULTS]
@@ -615,46 +669,49 @@ def _name_ranked(backend, key, filters):
     return list(dict.fromkeys(term_id for term_id, _ in rows))
 
 
-def _fts_ranked(backend, parsed, filters, count):
-    """Full-text matches, best first; when too many to rank, names first, the rest unranked."""
-    if count == 0:
+def _fts_ranked(backend, parsed, filters, found):
+    """Full-text matches, best first; when too many to rank, names first, then the rest of
+    `found` (the first unranked matches) in index order."""
+    if not found:
         return []
-    if count <= RANK_LIMIT:
+    if len(found) <= RANK_LIMIT:
         return backend.ids(parsed, filters, MAX_RESULTS)
     in_names = backend.count(parsed, filters, RANK_LIMIT + 1, names_only=True)
     ranked = []
     if in_names <= RANK_LIMIT:
         ranked = backend.ids(parsed, filters, MAX_RESULTS, names_only=True)
-    if len(ranked) >= MAX_RESULTS:
-        return ranked
-    rest = backend.ids(parsed, filters, MAX_RESULTS + len(ranked), ranked=False)
     seen = set(ranked)
-    return ranked + [pk for pk in rest if pk not in seen]
+    return (ranked + [pk for pk in found if pk not in seen])[:MAX_RESULTS]
 
 
 def _facets(backend, ids, category, difficulty, provider):
     if not ids:
         return {"category": [], "difficulty": [], "provider": []}
     in_ids, param = backend.in_ids(ids)
+    # Grouped from the narrow SearchFacet rows: no wide term row is read.
     rows = _rows(
-        "SELECT c.slug, c.name, t.difficulty, count(*) FROM terms_term t "
-        f"JOIN terms_category c ON c.id = t.category_id WHERE t.id {in_ids} "
-        "GROUP BY c.slug, c.name, t.difficulty",
+        "SELECT c.slug, c.name, f.difficulty, f.providers, f.n FROM (SELECT category_id, "
+        f"difficulty, providers, count(*) AS n FROM terms_searchfacet WHERE term_id {in_ids} "
+        "GROUP BY category_id, difficulty, providers) f "
+        "JOIN terms_category c ON c.id = f.category_id",
         [param],
     )
-    by_category, difficulties = {}, {}
-    for slug, name, level, count in rows:
+    by_category, difficulties, by_provider = {}, {}, {}
+    for slug, name, level, providers, count in rows:
         by_category[slug, name] = by_category.get((slug, name), 0) + count
         difficulties[level] = difficulties.get(level, 0) + count
+        for pk in filter(None, providers.split(",")):
+            by_provider[int(pk)] = by_provider.get(int(pk), 0) + count
     categories = sorted(
         ((slug, name, count) for (slug, name), count in by_category.items()),
         key=lambda row: (-row[2], row[1]),
     )
-    providers = _rows(
-        "SELECT p.slug, p.short_name, count(DISTINCT e.term_id) FROM terms_providerequivalent e "
-        f"JOIN terms_provider p ON p.id = e.provider_id WHERE e.term_id {in_ids} "
-        "GROUP BY p.slug, p.short_name, p.position ORDER BY p.position, p.short_name",
-        [param],
+    providers = (
+        Provider.objects.filter(pk__in=by_provider)
+        .order_by("position", "short_name")
+        .values_list("pk", "slug", "short_name")
+        if by_provider
+        else []
     )
     return {
         "category": [Facet(s, n, c, s == category) for s, n, c in categories],
@@ -663,7 +720,7 @@ def _facets(backend, ids, category, difficulty, provider):
             for value, label in Difficulty.choices
             if value in difficulties
         ],
-        "provider": [Facet(s, n, c, s == provider) for s, n, c in providers],
+        "provider": [Facet(s, n, by_provider[pk], s == provider) for pk, s, n in providers],
     }
 
 
@@ -712,12 +769,37 @@ def _closest_word(backend, word):
     if len(word) < 4 or not word.isalpha():
         return None
     allowed = 1 if len(word) <= 5 else 2
+    best = _nearest(word, _key_candidates(word, allowed), allowed)
+    if best is None and allowed == 2:
+        # Two letters missing from the word are beyond the keys (one deletion per word):
+        # fall back to the slower trigram neighbours.
+        best = _nearest(word, backend.similar_words(word), allowed)
+    return best
+
+
+def _nearest(word, candidates, allowed):
     best = None
-    for candidate in backend.similar_words(word):
+    for candidate in candidates:
         distance = edit_distance(word, candidate, allowed)
         if distance <= allowed and (best is None or (distance, candidate) < best):
             best = (distance, candidate)
     return best[1] if best else None
+
+
+def deletions(word, depth=1):
+    """`word` and every string made from it by deleting up to `depth` letters."""
+    found, edge = {word}, {word}
+    for _ in range(depth):
+        edge = {w[:i] + w[i + 1 :] for w in edge for i in range(len(w))} - found
+        found |= edge
+    return found
+
+
+def _key_candidates(word, allowed):
+    """Vocabulary words sharing a deletion key with `word`: every word within one edit (and
+    within two, but for two letters missing) of it, in one indexed lookup."""
+    keys = sorted(deletions(word, allowed))
+    return set(SearchWordKey.objects.filter(key__in=keys).order_by().values_list("word", flat=True))
 
 
 def edit_distance(a, b, limit):
@@ -839,9 +921,16 @@ def rebuild_index():
     backend = _backend()
     with transaction.atomic():
         backend.before_rebuild()
-        for table in ("terms_searchdocument", "terms_searchname", "terms_searchword"):
+        for table in (
+            "terms_searchdocument",
+            "terms_searchfacet",
+            "terms_searchname",
+            "terms_searchword",
+            "terms_searchwordkey",
+        ):
             _execute(f"DELETE FROM {table}", [])
         _execute(backend.DOCUMENTS_SQL.format(where=""), [])
+        _execute(backend.FACETS_SQL.format(where=""), [])
         ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
         for chunk in batched(ids, BATCH * 5):
             _write_names(list(chunk))
@@ -854,7 +943,9 @@ def _write(backend, ids):
     in_ids, param = backend.in_ids(ids)
     _execute(f"DELETE FROM terms_searchdocument WHERE term_id {in_ids}", [param])
     _execute(f"DELETE FROM terms_searchname WHERE term_id {in_ids}", [param])
+    _execute(f"DELETE FROM terms_searchfacet WHERE term_id {in_ids}", [param])
     _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
+    _execute(backend.FACETS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
     _write_names(ids)
 
 
@@ -873,8 +964,13 @@ def _write_names(ids):
     services = ProviderEquivalent.objects.filter(term_id__in=ids).values_list("service", flat=True)
     words.update(*(tokens(service) for service in services))
     SearchName.objects.bulk_create(names)
-    words = sorted(w for w in words if 3 <= len(w) <= 100 and w.isalpha())
+    words = {w for w in words if 3 <= len(w) <= 100 and w.isalpha()}
+    # Words are only ever added, so only new ones need their typo keys.
+    for chunk in batched(sorted(words), 5_000):
+        words -= set(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
+    words = sorted(words)
     SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
+    _backend().insert_keys([(key, word) for word in words for key in deletions(word)])
 
 
 def _name_variants(name, aliases):

@@ -3,11 +3,20 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.urls import reverse
 
 from terms import search, textformat
 from terms.importers import import_entries, import_paths
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    Provider,
+    ProviderEquivalent,
+    SearchWordKey,
+    Term,
+    UseCase,
+)
 from tests.conftest import make_term
 
 SAMPLE = Path(__file__).resolve().parent.parent / "terms" / "sample_glossary"
@@ -64,11 +73,51 @@ def test_expected_term_comes_first(sample, query, expected):
         ("kubernets", "Kubernetes"),
         ("embeding", "Embedding"),
         ("obsevability", "Observability"),
+        ("kubernetez", "Kubernetes"),  # one letter replaced
+        ("embeddnig", "Embedding"),  # two letters swapped
+        ("obsrvabilty", "Observability"),  # two letters missing: beyond the deletion keys
     ],
 )
 def test_typo_suggests_the_closest_term_name(sample, query, expected):
     suggestions = search.search_terms(query).suggestions
     assert expected in [s.name for s in suggestions]
+
+
+def suggested(query):
+    return [s.name for s in search.search_terms(query).suggestions]
+
+
+def test_typo_of_a_new_term_name_is_corrected_at_once(db):
+    make_term("Photon Relay")
+    assert suggested("photn") == ["Photon Relay"]
+
+
+def test_typo_of_a_new_service_name_is_corrected_at_once(db):
+    term = make_term("Photon Relay")
+    ProviderEquivalent.objects.create(
+        term=term, provider=Provider.objects.get(slug="aws"), service="Amazon Lightbeam"
+    )
+    assert SearchWordKey.objects.filter(key="lightbam", word="lightbeam").exists()
+    assert suggested("lightbaem") == ["Photon Relay"]
+
+
+def test_typo_of_an_imported_term_name_is_corrected(sample):
+    entry = replace(kubernetes_with_use_case_title("Runs the fleet"), name="Quokkanetes")
+    import_entries([replace(entry, aliases=[])])
+    assert SearchWordKey.objects.filter(key="quokkanets", word="quokkanetes").exists()
+    assert "Quokkanetes" in suggested("quokkanets")
+
+
+def test_rebuild_restores_the_typo_keys(sample):
+    SearchWordKey.objects.all().delete()
+    search.rebuild_index()
+    assert SearchWordKey.objects.filter(key="kubernets", word="kubernetes").exists()
+
+
+def test_search_word_key_is_unique(db):
+    SearchWordKey.objects.create(key="kubernets", word="kubernetes")
+    with pytest.raises(IntegrityError):
+        SearchWordKey.objects.create(key="kubernets", word="kubernetes")
 
 
 def test_correctly_spelt_query_gets_no_suggestion(sample):
@@ -274,6 +323,21 @@ def test_facets_count_matches_by_difficulty(faceted):
 
 def test_facets_count_matches_by_provider(faceted):
     assert counts(search.search_terms("nimbus"), "provider") == {"aws": 2}
+
+
+def test_facet_counts_follow_a_term_moved_to_another_category(faceted):
+    term = Term.objects.get(name="Nimbus 2")
+    term.category = Category.objects.get(slug="storage")
+    term.difficulty = "advanced"
+    term.save()
+    results = search.search_terms("nimbus")
+    assert counts(results, "category") == {"storage": 3}
+    assert counts(results, "difficulty") == {"beginner": 1, "advanced": 2}
+
+
+def test_facet_counts_follow_a_removed_provider_equivalent(faceted):
+    ProviderEquivalent.objects.get(service="Nimbus S0").delete()
+    assert counts(search.search_terms("nimbus"), "provider") == {"aws": 1}
 
 
 def test_facet_narrows_results(faceted):
