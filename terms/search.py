@@ -594,6 +594,7 @@ class _Postgres(_Backend):
                     ORDER BY q.position) FROM terms_faq q WHERE q.term_id = t.id) || E'\\n', '')
                 || c.name AS body
             FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
+            OFFSET 0  -- else the planner inlines d and aggregates every text twice
         ) d
     """
 
