@@ -151,6 +151,15 @@ def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
     assert results.total == 7
 
 
+def test_count_stops_at_the_limit_and_says_so(db, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search, "RANK_LIMIT", 3)
+    for i in range(5):
+        make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
+    results = search.search_terms("quasar")
+    assert (results.total, results.total_capped) == (3, True)
+
+
 # ---------------------------------------------------------------- index sync
 
 
