@@ -187,6 +187,10 @@ def generate(count, seed=42, batch=2_000, progress=None):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Term]):
                 cursor.execute(sql)
+            # Statistics for the planner now: autovacuum may be off (it is on this machine).
+            if connection.vendor == "postgresql":
+                for model in (Term, UseCase, ProviderEquivalent, FAQ):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
     return created
 
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             "typo": lambda q: search.search_terms(q),
         }
         for kind, queries in kinds.items():
-            timings, matched = [], []
+            timings, matched, capped = [], [], 0
             for query in queries:
                 calls[kind](query)  # warm caches the way a live server would be
                 for _ in range(repeat):
@@ -71,7 +71,9 @@ class Command(BaseCommand):
                     calls[kind](query)
                     timings.append((time.perf_counter() - started) * 1000)
                 if kind != "prefix":
-                    matched.append(search.search_terms(query).total / total)
+                    results = search.search_terms(query)
+                    matched.append(results.total / total)
+                    capped += results.total_capped
             line = (
                 f"{kind:>9}: {len(queries)} queries x {repeat}, "
                 f"median {statistics.median(timings):.1f} ms, "
@@ -80,6 +82,8 @@ class Command(BaseCommand):
             if matched:
                 line += f"; matching terms: median {statistics.median(matched):.2%}"
                 line += f", max {max(matched):.2%}"
+            if capped:
+                line += f" ({capped} queries match more than the {search.COUNT_LIMIT} counted)"
             self.stdout.write(line)
         if urls:
             with open(urls, "w") as out:
