@@ -11,8 +11,7 @@ import string
 from itertools import groupby
 from urllib.parse import urlencode
 
-from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Lower, Substr, Upper
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,12 +24,11 @@ from terms import rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import (
-    FAQ,
     Category,
     Provider,
     ProviderEquivalent,
     Term,
-    UseCase,
+    term_page,
 )
 
 SITE_NAME = "Glossary"
@@ -134,78 +132,27 @@ class TermListView(ListView):
         return context
 
 
-class Compiled:
-    """A QuerySet compiled to SQL once per process, then run raw with a fresh parameter.
-
-    Building and compiling even a simple query costs Django ~0.4 ms, running it ~0.05 ms;
-    the term page needs five, so it keeps their SQL. `build(value)` must return a QuerySet
-    whose only parameter is `value`; annotations come back as attributes.
-    """
-
-    def __init__(self, build, placeholder):
-        self.build, self.placeholder, self.sql = build, placeholder, {}
-
-    def __call__(self, value):
-        vendor = connection.vendor
-        if vendor not in self.sql:
-            queryset = self.build(self.placeholder)
-            sql, params = queryset.query.sql_with_params()
-            assert params == (self.placeholder,), params
-            self.sql[vendor] = (queryset.model, sql)
-        model, sql = self.sql[vendor]
-        return list(model.objects.raw(sql, [value]))
-
-
-_term_by_slug = Compiled(
-    lambda slug: Term.objects.filter(slug=slug).annotate(
-        category_name=F("category__name"), category_slug=F("category__slug")
-    ),
-    "-",
-)
-_use_cases = Compiled(lambda pk: UseCase.objects.filter(term_id=pk), 0)
-_faqs = Compiled(lambda pk: FAQ.objects.filter(term_id=pk), 0)
-_equivalents = Compiled(
-    lambda pk: ProviderEquivalent.objects.filter(term_id=pk).annotate(
-        provider_name=F("provider__name"),
-        provider_short_name=F("provider__short_name"),
-        provider_slug=F("provider__slug"),
-    ),
-    0,
-)
-
-
 class TermDetailView(DetailView):
     template_name = "terms/term_detail.html"
     context_object_name = "term"
 
     def get_object(self, queryset=None):
-        found = _term_by_slug(self.kwargs["slug"])
-        if not found:
+        term = term_page(self.kwargs["slug"])
+        if term is None:
             raise Http404("No such term.")
-        term = found[0]
-        term.category = Category(
-            pk=term.category_id, name=term.category_name, slug=term.category_slug
-        )
         return term
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         term = self.object
-        linked = list(Term.objects.around(term))
-        faqs = _faqs(term.pk)
-        equivalents = _equivalents(term.pk)
-        for row in equivalents:
-            row.provider = Provider(
-                pk=row.provider_id,
-                name=row.provider_name,
-                short_name=row.provider_short_name,
-                slug=row.provider_slug,
-            )
+        linked = term.linked
+        faqs = term.faqs.all()
+        equivalents = term.provider_equivalents.all()
         context.update(
             title=term.name,
             description=term.summary,
             og_type="article",
-            use_cases=_use_cases(term.pk),
+            use_cases=term.use_cases.all(),
             equivalents=[(p, list(rows)) for p, rows in groupby(equivalents, lambda e: e.provider)],
             faqs=faqs,
             related=[t for t in linked if t.kind == "related"],
