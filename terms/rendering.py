@@ -156,6 +156,14 @@ def _segments(html_text):
             yield piece, depth == 0
 
 
+def _substitute_in_text(pattern, replace, html_text):
+    """`pattern.sub(replace, ...)` on the linkable text of `html_text` only."""
+    return "".join(
+        pattern.sub(replace, piece) if linkable else piece
+        for piece, linkable in _segments(html_text)
+    )
+
+
 def _wiki_links(html_text, index, own, linked):
     def replace(match):
         shown = match.group(2) or match.group(1)
@@ -165,10 +173,7 @@ def _wiki_links(html_text, index, own, linked):
         linked.add(target.id)
         return target.link(shown)
 
-    return "".join(
-        _WIKI_LINK.sub(replace, piece) if linkable else piece
-        for piece, linkable in _segments(html_text)
-    )
+    return _substitute_in_text(_WIKI_LINK, replace, html_text)
 
 
 def _auto_links(html_text, index, own, linked):
@@ -190,10 +195,7 @@ def _auto_links(html_text, index, own, linked):
         linked.add(target.id)
         return target.link(text)
 
-    return "".join(
-        pattern.sub(replace, piece) if linkable else piece
-        for piece, linkable in _segments(html_text)
-    )
+    return _substitute_in_text(pattern, replace, html_text)
 
 
 def render_definition(text, index, own=None):
