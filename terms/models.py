@@ -133,8 +133,11 @@ class TermQuerySet(models.QuerySet):
         return self.raw(sql, [term.pk] * 4 + [term.name] * 2)
 
     def summaries(self):
-        """What lists show: the category, not the children or the long texts."""
-        return self.select_related("category").defer("definition", "definition_html")
+        """What lists show, on the site and in the API: the category, no children or long texts."""
+        return self.select_related("category").only(
+            "name", "slug", "summary", "difficulty", "aliases", "updated_at",
+            "category__name", "category__slug",
+        )  # fmt: skip
 
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""

@@ -49,9 +49,7 @@ def letter_anchor(letter):
 
 def listed(queryset):
     """Just what a list of term links shows, in reading order."""
-    return queryset.select_related("category").only(
-        "name", "slug", "summary", "difficulty", "updated_at", "category__name", "category__slug"
-    ).order_by(Lower("name"))  # fmt: skip
+    return queryset.summaries().order_by(Lower("name"))
 
 
 def alphabet(queryset, per_page, params):
