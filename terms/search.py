@@ -135,10 +135,6 @@ class Hit:
     snippet: str
 
 
-# What a result shows: its link with the summary preview, category and difficulty badges.
-HIT_FIELDS = ["name", "slug", "summary", "difficulty", "category__name", "category__slug"]
-
-
 @dataclass
 class SearchResults:
     query: str
@@ -153,7 +149,7 @@ class SearchResults:
         """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
         page = Paginator(self.ids, per_page).get_page(number)
         ids = list(page.object_list)
-        terms = Term.objects.select_related("category").only(*HIT_FIELDS).in_bulk(ids)
+        terms = _hit_terms(ids)
         snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
         page.object_list = [
             Hit(terms[pk], snippets.get(pk) or escape(terms[pk].summary))
@@ -161,6 +157,33 @@ class SearchResults:
             if pk in terms
         ]
         return page
+
+
+def _hit_terms(ids):
+    """{id: Term} loaded with only what a hit shows: its link with the summary preview, and
+    the category and difficulty badges. Raw SQL, as the ORM spent longer building the query
+    than the database took to run it."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    rows = _rows(
+        "SELECT t.id, t.name, t.slug, t.summary, t.difficulty, c.id, c.name, c.slug "
+        "FROM terms_term t JOIN terms_category c ON c.id = t.category_id "
+        f"WHERE t.id IN ({marks})",
+        ids,
+    )
+    terms = {}
+    for pk, name, slug, summary, difficulty, category_id, category_name, category_slug in rows:
+        term = Term.from_db(
+            connection.alias,
+            ["id", "name", "slug", "summary", "difficulty", "category_id"],
+            [pk, name, slug, summary, difficulty, category_id],
+        )
+        term.category = Category.from_db(
+            connection.alias, ["id", "name", "slug"], [category_id, category_name, category_slug]
+        )
+        terms[pk] = term
+    return terms
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -283,6 +306,8 @@ def _execute(sql, params=()):
 
 # ---------------------------------------------------------------------------- backends
 
+FACET_COLUMNS = "f.category_id, f.difficulty, f.providers"
+
 
 class _Backend:
     """What differs between SQLite and PostgreSQL; the ranking logic above it is shared."""
@@ -307,6 +332,19 @@ class _Backend:
             f"WHERE n.key{self.key_collate} >= %s AND n.key{self.key_collate} < %s{where} "
             f"ORDER BY n.key{self.key_collate} LIMIT %s",
             [key, key + "\U0010ffff", *params, limit],
+        )
+
+    def matches(self, query, filters, limit):
+        """Up to `limit` full-text matches, unordered, as (term_id, rank, category_id,
+        difficulty, providers): lower ranks are better; the rest is what facets count."""
+        raise NotImplementedError
+
+    def facet_rows(self, ids):
+        """(term_id, category_id, difficulty, providers) of these terms."""
+        in_ids, param = self.in_ids(ids)
+        return _rows(
+            f"SELECT f.term_id, {FACET_COLUMNS} FROM terms_searchfacet f WHERE f.term_id {in_ids}",
+            [param],
         )
 
     def in_ids(self, ids):
@@ -354,6 +392,18 @@ class _Sqlite(_Backend):
         where, params = self._where(query, filters, names_only)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM terms_search_fts WHERE {where} LIMIT %s)"
         return _rows(sql, [*params, cap])[0][0]
+
+    def matches(self, query, filters, limit):
+        if not query.positive:
+            return []
+        where, params = self._where(query, filters, False)
+        # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
+        return _rows(
+            f"SELECT terms_search_fts.rowid, rank, {FACET_COLUMNS} FROM terms_search_fts "
+            f"JOIN terms_searchfacet f ON f.term_id = terms_search_fts.rowid WHERE {where} "
+            "LIMIT %s",
+            [*params, limit],
+        )
 
     def ids(self, query, filters, limit, ranked=True, names_only=False):
         if not query.positive:
@@ -488,6 +538,20 @@ class _Postgres(_Backend):
             f"SELECT count(*) FROM (SELECT 1 FROM terms_searchdocument d WHERE {where} LIMIT %s) s"
         )
         return _rows(sql, [*params, cap])[0][0]
+
+    def matches(self, query, filters, limit):
+        if not query.positive:
+            return []
+        _, where, params = self._where(query, filters, False)
+        # Each match's facet row is one index probe; a join would hash the whole table.
+        return _rows(
+            "SELECT d.term_id, d.rank, f.category_id, f.difficulty, f.providers FROM ("
+            "SELECT d.term_id, -ts_rank(%s::float4[], d.vector, "
+            f"to_tsquery('english'::regconfig, %s)) AS rank FROM terms_searchdocument d "
+            f"WHERE {where} LIMIT %s) d CROSS JOIN LATERAL (SELECT {FACET_COLUMNS} "
+            "FROM terms_searchfacet f WHERE f.term_id = d.term_id LIMIT 1) f",
+            [self.WEIGHTS, params[0], *params, limit],
+        )
 
     def ids(self, query, filters, limit, ranked=True, names_only=False):
         if not query.positive:
@@ -645,15 +709,21 @@ def search_terms(query, *, category=None, difficulty=None, provider=None):
         return results
     backend = _backend()
     named = _name_ranked(backend, parsed.name_key, filters)
-    found = backend.ids(parsed, filters, COUNT_LIMIT + 1, ranked=False)
-    fts_count = len(found)
+    # One statement finds the matches (up to one more than are counted), ranks them and
+    # brings what the facets count.
+    found = backend.matches(parsed, filters, COUNT_LIMIT + 1)
     fts_ids = _fts_ranked(backend, parsed, filters, found)
     seen = set(named)
-    results.ids = named + [pk for pk in fts_ids if pk not in seen]
-    results.ids = results.ids[:MAX_RESULTS]
-    results.total = min(fts_count, COUNT_LIMIT) + len(seen.difference(fts_ids))
-    results.total_capped = fts_count > COUNT_LIMIT
-    results.facets = _facets(backend, results.ids, category, difficulty, provider)
+    results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
+    results.total = min(len(found), COUNT_LIMIT) + len(seen.difference(fts_ids))
+    results.total_capped = len(found) > COUNT_LIMIT
+    facet_rows = {row[0]: row[2:] for row in found}
+    missing = [pk for pk in results.ids if pk not in facet_rows]
+    if missing:
+        facet_rows.update((row[0], row[1:]) for row in backend.facet_rows(missing))
+    results.facets = _facets(
+        [facet_rows[pk] for pk in results.ids if pk in facet_rows], category, difficulty, provider
+    )
     if not named and _needs_suggestions(parsed, results):
         results.suggestions = _did_you_mean(backend, parsed)
     return results
@@ -670,56 +740,54 @@ def _name_ranked(backend, key, filters):
 
 def _fts_ranked(backend, parsed, filters, found):
     """Full-text matches, best first; when too many to rank, names first, then the rest of
-    `found` (the first unranked matches) in index order."""
-    if not found:
-        return []
+    `found` (the first matches) in index order."""
     if len(found) <= RANK_LIMIT:
-        return backend.ids(parsed, filters, MAX_RESULTS)
+        return [row[0] for row in sorted(found, key=lambda row: (row[1], row[0]))]
     in_names = backend.count(parsed, filters, RANK_LIMIT + 1, names_only=True)
     ranked = []
     if in_names <= RANK_LIMIT:
         ranked = backend.ids(parsed, filters, MAX_RESULTS, names_only=True)
     seen = set(ranked)
-    return (ranked + [pk for pk in found if pk not in seen])[:MAX_RESULTS]
+    return (ranked + [row[0] for row in found if row[0] not in seen])[:MAX_RESULTS]
 
 
-def _facets(backend, ids, category, difficulty, provider):
-    if not ids:
-        return {"category": [], "difficulty": [], "provider": []}
-    in_ids, param = backend.in_ids(ids)
-    # Grouped from the narrow SearchFacet rows: no wide term row is read.
-    rows = _rows(
-        "SELECT c.slug, c.name, f.difficulty, f.providers, f.n FROM (SELECT category_id, "
-        f"difficulty, providers, count(*) AS n FROM terms_searchfacet WHERE term_id {in_ids} "
-        "GROUP BY category_id, difficulty, providers) f "
-        "JOIN terms_category c ON c.id = f.category_id",
-        [param],
-    )
+def _facets(rows, category, difficulty, provider):
+    """Facet counts over (category_id, difficulty, providers) rows, one per result."""
     by_category, difficulties, by_provider = {}, {}, {}
-    for slug, name, level, providers, count in rows:
-        by_category[slug, name] = by_category.get((slug, name), 0) + count
-        difficulties[level] = difficulties.get(level, 0) + count
+    for category_id, level, providers in rows:
+        by_category[category_id] = by_category.get(category_id, 0) + 1
+        difficulties[level] = difficulties.get(level, 0) + 1
         for pk in filter(None, providers.split(",")):
-            by_provider[int(pk)] = by_provider.get(int(pk), 0) + count
-    categories = sorted(
-        ((slug, name, count) for (slug, name), count in by_category.items()),
-        key=lambda row: (-row[2], row[1]),
-    )
-    providers = (
-        Provider.objects.filter(pk__in=by_provider)
-        .order_by("position", "short_name")
-        .values_list("pk", "slug", "short_name")
-        if by_provider
-        else []
-    )
+            by_provider[int(pk)] = by_provider.get(int(pk), 0) + 1
+    labels = {"c": [], "p": []}
+    if rows:
+        # The labels of both in one round trip; providers in their column order.
+        labels_sql = (
+            "SELECT 'c', id, slug, name, 0 FROM terms_category WHERE id IN ({c}) UNION ALL "
+            "SELECT 'p', id, slug, short_name, position FROM terms_provider WHERE id IN ({p})"
+        )
+        marks = {
+            key: ", ".join(["%s"] * len(ids)) or "NULL"
+            for key, ids in (("c", by_category), ("p", by_provider))
+        }
+        for kind, pk, slug, label, position in _rows(
+            labels_sql.format(**marks), [*by_category, *by_provider]
+        ):
+            labels[kind].append((position, label, pk, slug))
+    categories = sorted(labels["c"], key=lambda row: (-by_category[row[2]], row[1]))
     return {
-        "category": [Facet(s, n, c, s == category) for s, n, c in categories],
+        "category": [
+            Facet(slug, name, by_category[pk], slug == category) for _, name, pk, slug in categories
+        ],
         "difficulty": [
             Facet(value, label, difficulties[value], value == difficulty)
             for value, label in Difficulty.choices
             if value in difficulties
         ],
-        "provider": [Facet(s, n, by_provider[pk], s == provider) for pk, s, n in providers],
+        "provider": [
+            Facet(slug, name, by_provider[pk], slug == provider)
+            for _, name, pk, slug in sorted(labels["p"])
+        ],
     }
 
 
