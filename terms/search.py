@@ -36,9 +36,6 @@ Public interface (kept stable):
 ``rebuild_index() -> int``
     Rebuild the whole index from the terms (``manage.py rebuild_search_index``).
 
-``vacuum_index()``
-    PostgreSQL: reclaim the rows a rebuild replaced; run after it, outside a transaction.
-
 ``indexing_deferred()``
     Context manager: inside it, signals only note the changed terms, which are reindexed
     once on exit (use it around bulk edits, inside their transaction).
@@ -79,7 +76,6 @@ from terms.models import (
     Difficulty,
     Provider,
     ProviderEquivalent,
-    SearchName,
     SearchWord,
     Term,
     UseCase,
@@ -351,14 +347,20 @@ class _Backend:
         """A condition (to follow a column) and its one parameter: "is one of these ids"."""
         raise NotImplementedError
 
-    def insert_keys(self, rows):
-        """Add (key, word) rows to the typo keys; rows already there are skipped."""
+    def insert(self, table, columns, rows, fresh=False):
+        """Add rows to an index table; rows whose key is already there are skipped.
+        `fresh`: the table was emptied in this transaction, so no row can clash."""
+        marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO terms_searchwordkey (key, word) VALUES (%s, %s) "
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
                 "ON CONFLICT DO NOTHING",
                 rows,
             )
+
+    def empty(self, tables):
+        for table in tables:
+            _execute(f"DELETE FROM {table}")
 
 
 class _Sqlite(_Backend):
@@ -611,13 +613,40 @@ class _Postgres(_Backend):
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
 
-    def insert_keys(self, rows):
-        # One statement for the lot: a rebuild adds some 180,000 keys.
+    def insert(self, table, columns, rows, fresh=False):
+        if not rows:
+            return
+        if fresh:
+            # COPY: a rebuild adds some 400,000 rows, and binding them as parameters cost
+            # more than inserting them.
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # One statement for the lot, whatever the number of rows.
+        types = ", ".join(f"%s::{self.ARRAY_TYPES[column]}[]" for column in columns)
         _execute(
-            "INSERT INTO terms_searchwordkey (key, word) "
-            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
-            [[key for key, _ in rows], [word for _, word in rows]],
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({types}) "
+            "ON CONFLICT DO NOTHING",
+            [list(column) for column in zip(*rows, strict=True)],
         )
+
+    ARRAY_TYPES = {
+        "term_id": "bigint",
+        "key": "text",
+        "label": "text",
+        "is_alias": "boolean",
+        "word": "text",
+    }
+
+    def empty(self, tables):
+        # Not DELETE: that leaves every old row behind for VACUUM, and costs more. TRUNCATE
+        # refuses to run while foreign key checks wait for the commit: run them now (all of
+        # Django's are deferred, so deferring them again restores the transaction's state).
+        _execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _execute(f"TRUNCATE {', '.join(tables)}")
+        _execute("SET CONSTRAINTS ALL DEFERRED")
 
     DOCUMENTS_SQL = """
         INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector)
@@ -666,6 +695,7 @@ class _Postgres(_Backend):
         _execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, definition in self.GIN_INDEXES.items():
             _execute(f"CREATE INDEX {name} ON terms_searchdocument {definition}")
+        _execute("SET CONSTRAINTS ALL DEFERRED")
         # Fresh statistics, or the planner guesses: without them a typo-key lookup scanned
         # the whole key table (20 ms instead of 1).
         for table in SEARCH_TABLES:
@@ -999,24 +1029,12 @@ def rebuild_index():
     backend = _backend()
     with transaction.atomic():
         backend.before_rebuild()
-        for table in SEARCH_TABLES:
-            _execute(f"DELETE FROM {table}", [])
+        backend.empty(SEARCH_TABLES)
         _execute(backend.DOCUMENTS_SQL.format(where=""), [])
         _execute(backend.FACETS_SQL.format(where=""), [])
-        ids = list(Term.objects.order_by("pk").values_list("pk", flat=True))
-        for chunk in batched(ids, BATCH * 5):
-            _write_names(list(chunk))
+        count = _write_names(backend, None)
         backend.after_rebuild()
-    return len(ids)
-
-
-def vacuum_index():
-    """PostgreSQL: reclaim the rows a rebuild deleted (outside any transaction). Autovacuum
-    would, but may be off, and then every rebuild leaves the tables a copy bigger."""
-    # VACUUM cannot run inside a transaction (a caller's atomic block, or a test's).
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        for table in SEARCH_TABLES:
-            _execute(f"VACUUM ANALYZE {table}")
+    return count
 
 
 def _write(backend, ids):
@@ -1027,31 +1045,39 @@ def _write(backend, ids):
     _execute(f"DELETE FROM terms_searchfacet WHERE term_id {in_ids}", [param])
     _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
     _execute(backend.FACETS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
-    _write_names(ids)
+    _write_names(backend, ids)
 
 
-def _write_names(ids):
-    """SearchNames of these terms, and the words of their names and services."""
-    names, words = [], set()
-    for pk, name, aliases in Term.objects.filter(pk__in=ids).values_list("pk", "name", "aliases"):
+def _write_names(backend, ids):
+    """SearchNames of these terms (None: of every term, into emptied tables), and the words
+    of their names and services; returns the number of terms."""
+    terms, services = Term.objects.all(), ProviderEquivalent.objects.all()
+    if ids is not None:
+        terms, services = terms.filter(pk__in=ids), services.filter(term_id__in=ids)
+    names, words, count = [], set(), 0
+    for pk, name, aliases in terms.values_list("pk", "name", "aliases").iterator(BATCH * 5):
+        count += 1
         aliases = [a for a in (aliases or []) if isinstance(a, str) and a.strip()]
         keys = {}
         for label, is_alias in _name_variants(name, aliases):
             key = name_key(label)[:300]
             if key and key not in keys:
-                keys[key] = SearchName(term_id=pk, key=key, label=label[:300], is_alias=is_alias)
+                keys[key] = (pk, key, label[:300], is_alias)
         names += keys.values()
         words.update(*(tokens(text) for text in [name, *aliases]))
-    services = ProviderEquivalent.objects.filter(term_id__in=ids).values_list("service", flat=True)
-    words.update(*(tokens(service) for service in services))
-    SearchName.objects.bulk_create(names)
+    for service in services.values_list("service", flat=True).iterator(BATCH * 5):
+        words.update(tokens(service))
+    fresh = ids is None
+    backend.insert("terms_searchname", ("term_id", "key", "label", "is_alias"), names, fresh)
     words = {w for w in words if 3 <= len(w) <= 100 and w.isalpha()}
     # Words are only ever added, so only new ones need their typo keys.
-    for chunk in batched(sorted(words), 5_000):
+    for chunk in batched(sorted(words) if not fresh else [], 5_000):
         words -= set(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
     words = sorted(words)
-    SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
-    _backend().insert_keys([(key, word) for word in words for key in deletions(word)])
+    backend.insert("terms_searchword", ("word",), [(w,) for w in words], fresh)
+    keys = [(key, word) for word in words for key in deletions(word)]
+    backend.insert("terms_searchwordkey", ("key", "word"), keys, fresh)
+    return count
 
 
 def _name_variants(name, aliases):
