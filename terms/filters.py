@@ -1,8 +1,12 @@
 """FilterSets: the query parameters of the site's lists and the API's term list."""
 
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -11,6 +15,26 @@ from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Ter
 
 # The schema cannot see through `method=` to the slug it filters on.
 PROVIDER_SLUG = extend_schema_field(OpenApiTypes.STR)
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned to UTC: PostgreSQL refuses offsets beyond ±15:59 (`+19:40`)
+    that Python accepts, and would answer them with a server error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                "Give a time between the years 1 and 9999.", code="invalid"
+            ) from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class Ordering(filters.OrderingFilter):
@@ -60,7 +84,7 @@ class TermFilter(TermPageFilter):
         validators=[RegexValidator(r"^[A-Za-z#]$", "Give one letter, or # for the rest.")],
         help_text="Only terms whose name starts with this letter; `#` for digits and symbols.",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=(

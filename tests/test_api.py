@@ -259,6 +259,20 @@ def test_terms_filter_by_updated_since(api, db):
     assert names(api.get(f"{API}/terms/", {"updated_since": since})) == ["New"]
 
 
+def test_updated_since_accepts_any_offset_python_does(api, db):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter compares in UTC.
+    make_term("New")
+    response = api.get(f"{API}/terms/", {"updated_since": "0224-12-21T14:05:00+19:40"})
+    assert response.status_code == 200
+    assert names(response) == ["New"]
+
+
+def test_updated_since_out_of_range_in_utc_is_400(api, db):
+    response = api.get(f"{API}/terms/", {"updated_since": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 400
+    assert "years 1 and 9999" in response.json()["updated_since"][0]
+
+
 def test_terms_search_ranks_name_matches_first(api, db):
     make_term("Data Lake", definition="Raw data kept in object storage for later analysis.")
     make_term("Object Storage", definition="Keeps blobs in buckets.")
