@@ -104,16 +104,31 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "glossary")
 if REDIS_URL:
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "glossary"),
+            "KEY_PREFIX": prefix,
         }
+        for alias, prefix in (
+            ("default", CACHE_KEY_PREFIX),
+            ("search", f"{CACHE_KEY_PREFIX}-search"),
+        )
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "search": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "search",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
+# How long a search's results (ids, counts, facets, "did you mean") are reused for the same
+# query; any change to the index retires them at once. 0 turns the cache off.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

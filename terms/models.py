@@ -363,6 +363,16 @@ class SearchWordKey(models.Model):
         return f"{self.key} → {self.word}"
 
 
+class SearchGeneration(models.Model):
+    """One row counting changes to the search index: cached search results are keyed by it,
+    so a change that commits retires them in every process at once."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.value)
+
+
 class Compiled:
     """A QuerySet compiled to SQL once per process, then run raw with a fresh parameter.
 

@@ -53,16 +53,26 @@ more than ``RANK_LIMIT`` match, only the matches in names and services are ranke
 rest follow in index order. "Did you mean" looks a typo's deletions (up to two letters) up
 in the keys: a few B-tree probes on both backends; a word missing two letters falls back to
 trigram neighbours (FTS5 trigram table, pg_trgm GiST).
+
+Results (ids, counts, facets, suggestions; not the page's snippets) are kept in the "search"
+cache for ``SEARCH_CACHE_SECONDS``, keyed by the parsed query, the filters and
+``SearchGeneration``: every index change counts one in the same transaction, so results from
+before it are never served after it commits, in any process.
 """
 
+import hashlib
 import json
+import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import batched
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
@@ -80,6 +90,8 @@ from terms.models import (
     Term,
     UseCase,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_RESULTS = 1000
 # Counting the matches of a word found everywhere costs as much as fetching them (PostgreSQL
@@ -734,6 +746,60 @@ def search_terms(query, *, category=None, difficulty=None, provider=None):
     results = SearchResults(query=text, parsed=parsed)
     if not parsed.clauses:
         return results
+    seconds = settings.SEARCH_CACHE_SECONDS
+    # Inside a transaction the index may hold changes that are rolled back later.
+    cacheable = seconds > 0 and not connection.in_atomic_block
+    generation = _generation() if cacheable else None
+    if generation is None:
+        return _search(results, category, difficulty, provider)
+    # The parsed query, not the text: "RAG" and "rag " are one search.
+    asked = json.dumps([generation, parsed.clauses, category, difficulty, provider])
+    key = "results:" + hashlib.sha256(asked.encode()).hexdigest()
+    cached = _cached(key)
+    if cached is not None:
+        return replace(results, **cached)
+    results = _search(results, category, difficulty, provider)
+    _cache(key, {name: getattr(results, name) for name in CACHED_FIELDS}, seconds)
+    return results
+
+
+CACHED_FIELDS = ["ids", "total", "total_capped", "facets", "suggestions"]
+
+
+def _generation():
+    """The index's change count, or None when its row is missing (a database flushed by a
+    test): then nothing is cached, as nothing would retire it."""
+    rows = _rows("SELECT value FROM terms_searchgeneration WHERE id = 1", [])
+    return rows[0][0] if rows else None
+
+
+def _count_change():
+    """Retire every cached result when the caller's transaction commits, in every process."""
+    _execute(
+        "INSERT INTO terms_searchgeneration (id, value) VALUES (1, 1) "
+        "ON CONFLICT (id) DO UPDATE SET value = terms_searchgeneration.value + 1"
+    )
+
+
+def _cached(key):
+    # A cache that is down costs the reader speed, never the page.
+    try:
+        return caches["search"].get(key)
+    except Exception:
+        logger.warning("search cache unavailable", exc_info=True)
+        return None
+
+
+def _cache(key, value, seconds):
+    try:
+        caches["search"].set(key, value, seconds)
+    except Exception:
+        logger.warning("search cache unavailable", exc_info=True)
+
+
+def _search(results, category, difficulty, provider):
+    """Fill in `results` (a parsed query, nothing found yet) from the index."""
+    parsed = results.parsed
     filters = Filters.resolve(category, difficulty, provider)
     if filters.impossible:
         return results
@@ -783,12 +849,13 @@ def _fts_ranked(backend, parsed, filters, found):
 
 def _facets(rows, category, difficulty, provider):
     """Facet counts over (category_id, difficulty, providers) rows, one per result."""
-    by_category, difficulties, by_provider = {}, {}, {}
-    for category_id, level, providers in rows:
-        by_category[category_id] = by_category.get(category_id, 0) + 1
-        difficulties[level] = difficulties.get(level, 0) + 1
+    by_category, difficulties, by_provider = Counter(), Counter(), Counter()
+    # Counted in C; results share a few hundred combinations at most, each split once.
+    for (category_id, level, providers), count in Counter(rows).items():
+        by_category[category_id] += count
+        difficulties[level] += count
         for pk in filter(None, providers.split(",")):
-            by_provider[int(pk)] = by_provider.get(int(pk), 0) + 1
+            by_provider[int(pk)] += count
     labels = {"c": [], "p": []}
     if rows:
         # The labels of both in one round trip; providers in their column order.
@@ -1022,6 +1089,7 @@ def reindex_terms(term_ids):
     with transaction.atomic():
         for chunk in batched(ids, BATCH):
             _write(backend, list(chunk))
+        _count_change()
 
 
 def rebuild_index():
@@ -1034,6 +1102,7 @@ def rebuild_index():
         _execute(backend.FACETS_SQL.format(where=""), [])
         count = _write_names(backend, None)
         backend.after_rebuild()
+        _count_change()
     return count
 
 
@@ -1103,6 +1172,11 @@ def _term_saved(sender, instance, raw=False, **kwargs):
     reindex_terms([instance.pk])
 
 
+def _term_deleted(sender, instance, **kwargs):
+    # Its index rows went with it (foreign key cascade); results that listed it must go too.
+    _count_change()
+
+
 def _child_changed(sender, instance, origin=None, **kwargs):
     if _deleting_term(origin):
         return
@@ -1128,6 +1202,7 @@ def _tune_sqlite(sender, connection, **kwargs):
 
 connection_created.connect(_tune_sqlite, dispatch_uid="search_tune_sqlite")
 post_save.connect(_term_saved, sender=Term, dispatch_uid="search_term_saved")
+post_delete.connect(_term_deleted, sender=Term, dispatch_uid="search_term_deleted")
 for _child in (UseCase, FAQ, ProviderEquivalent):
     post_save.connect(_child_changed, sender=_child, dispatch_uid=f"search_{_child.__name__}_saved")
     post_delete.connect(

@@ -46,10 +46,11 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache, so API throttle counts never carry over."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: no API throttle count or search result carries over."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

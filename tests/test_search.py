@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from terms import search, textformat
@@ -259,6 +260,61 @@ def test_postgresql_keeps_vectors_in_the_row(sample):
         assert cursor.fetchone() == ("m",)
         cursor.execute("SELECT count(*) FROM terms_searchdocument WHERE vector IS NOT NULL")
         assert cursor.fetchone()[0] == Term.objects.count()
+
+
+# ---------------------------------------------------------------- result cache
+
+
+@pytest.fixture
+def committed(transactional_db):
+    """Terms committed, as on a live site: search only caches what it read outside a
+    transaction."""
+    for name in ("Nimbus Store", "Nimbus Queue"):
+        make_term(name)
+
+
+def test_repeated_search_is_served_from_the_cache(committed, django_assert_num_queries):
+    first_results = search.search_terms("nimbus")
+    with django_assert_num_queries(1):  # the index's change count, nothing else
+        again = search.search_terms("NIMBUS ")
+    assert again.ids == first_results.ids
+    assert again.query == "NIMBUS"
+
+
+def test_an_index_change_retires_cached_results(committed):
+    assert len(search.search_terms("nimbus").ids) == 2
+    make_term("Nimbus Stream")
+    assert len(search.search_terms("nimbus").ids) == 3
+    Term.objects.filter(name="Nimbus Queue").delete()
+    assert len(search.search_terms("nimbus").ids) == 2
+
+
+def test_a_rebuild_retires_cached_results(committed):
+    before = search.search_terms("nimbus").ids
+    search.rebuild_index()
+    assert search.search_terms("nimbus").ids == before
+    # A bulk update sends no signal: only the rebuild brings the index (and cache) up to date.
+    Term.objects.filter(name="Nimbus Store").update(name="Cumulus", definition="Renamed.")
+    assert len(search.search_terms("nimbus").ids) == 2
+    search.rebuild_index()
+    assert len(search.search_terms("nimbus").ids) == 1
+
+
+def queries_run(call):
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured)
+
+
+def test_search_inside_a_transaction_is_not_cached(sample):
+    search.search_terms("rag")
+    assert queries_run(lambda: search.search_terms("rag")) > 1
+
+
+def test_cache_off_computes_every_time(committed, settings):
+    settings.SEARCH_CACHE_SECONDS = 0
+    search.search_terms("nimbus")
+    assert queries_run(lambda: search.search_terms("nimbus")) > 1
 
 
 # ---------------------------------------------------------------- hostile queries
