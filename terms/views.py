@@ -5,7 +5,6 @@ ceilings), and nothing here touches the session, so anonymous responses set no c
 can be cached.
 """
 
-import difflib
 import json
 import string
 from itertools import groupby
@@ -375,13 +374,17 @@ def robots_txt(request):
 def page_not_found(request, exception):
     """A 404 that offers a search and the term names closest to what was asked for."""
     asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
-    names = dict(Term.objects.values_list("name", "slug"))
-    lowered = {name.lower(): name for name in names}
-    close = difflib.get_close_matches(asked.lower(), lowered, n=5, cutoff=0.5)
-    suggestions = [
-        {"name": lowered[c], "url": reverse("terms:term-detail", args=[names[lowered[c]]])}
-        for c in close
-    ]
+    # The search service, typo correction included: comparing the path with every name
+    # read the whole glossary on each 404.
+    results = search_service.search_terms(asked[:100])
+    suggestions = results.suggestions
+    if results.ids:
+        terms = Term.objects.only("name", "slug").in_bulk(results.ids[:5])
+        suggestions = [
+            {"name": terms[pk].name, "url": terms[pk].get_absolute_url()}
+            for pk in results.ids[:5]
+            if pk in terms
+        ]
     context = {
         "title": "Page not found",
         "description": "",

@@ -526,6 +526,11 @@ def test_admin_term_page_has_no_link_warning_when_every_link_resolves(client, ed
 
 
 def test_404_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
-    # The failed term lookup, then every name for the closest matches.
-    with django_assert_max_num_queries(2):
+    # The failed term lookup, then search with "did you mean": never the whole glossary.
+    with django_assert_max_num_queries(7):
         assert client.get("/terms/no-such-term/").status_code == 404
+
+
+def test_404_offers_names_found_by_search(client, storage):
+    response = client.get("/terms/object/")
+    assert 'href="/terms/object-storage/">Object Storage</a>' in text(response)
