@@ -573,11 +573,15 @@ class _Postgres(_Backend):
         vector, where, params = self._where(query, filters, names_only)
         order = ""
         if ranked:
+            # Name matches rank on the stored vector's name and service positions (weights
+            # A and B): the same order as ranking the names index's expression, without
+            # parsing every match's names again.
+            rank_query = self._tsquery(query, "AB") if names_only else params[0]
             order = (
-                f" ORDER BY ts_rank(%s::float4[], {vector}, to_tsquery('english'::regconfig, %s))"
+                " ORDER BY ts_rank(%s::float4[], d.vector, to_tsquery('english'::regconfig, %s))"
                 " DESC, d.term_id"
             )
-            params += [self.WEIGHTS, params[0]]
+            params += [self.WEIGHTS, rank_query]
         sql = f"SELECT d.term_id FROM terms_searchdocument d WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
