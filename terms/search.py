@@ -173,24 +173,27 @@ def _hit_terms(ids):
     than the database took to run it."""
     if not ids:
         return {}
+    # from_db() takes values in the model's field order, whatever order the names come in.
+    term_fields = [
+        f.attname
+        for f in Term._meta.concrete_fields
+        if f.attname in {"id", "name", "slug", "summary", "difficulty", "category_id"}
+    ]
+    category_fields = [
+        f.attname for f in Category._meta.concrete_fields if f.attname in {"id", "name", "slug"}
+    ]
+    columns = [f"t.{name}" for name in term_fields] + [f"c.{name}" for name in category_fields]
     marks = ", ".join(["%s"] * len(ids))
     rows = _rows(
-        "SELECT t.id, t.name, t.slug, t.summary, t.difficulty, c.id, c.name, c.slug "
-        "FROM terms_term t JOIN terms_category c ON c.id = t.category_id "
-        f"WHERE t.id IN ({marks})",
+        f"SELECT {', '.join(columns)} FROM terms_term t "
+        f"JOIN terms_category c ON c.id = t.category_id WHERE t.id IN ({marks})",
         ids,
     )
     terms = {}
-    for pk, name, slug, summary, difficulty, category_id, category_name, category_slug in rows:
-        term = Term.from_db(
-            connection.alias,
-            ["id", "name", "slug", "summary", "difficulty", "category_id"],
-            [pk, name, slug, summary, difficulty, category_id],
-        )
-        term.category = Category.from_db(
-            connection.alias, ["id", "name", "slug"], [category_id, category_name, category_slug]
-        )
-        terms[pk] = term
+    for row in rows:
+        term = Term.from_db(connection.alias, term_fields, row[: len(term_fields)])
+        term.category = Category.from_db(connection.alias, category_fields, row[len(term_fields) :])
+        terms[term.pk] = term
     return terms
 
 

@@ -440,6 +440,24 @@ def test_search_page_links_the_suggestion(sample, client):
     assert b'Did you mean <a href="/terms/retrieval-augmented-generation-rag/">' in response.content
 
 
+def test_search_hit_shows_its_link_snippet_and_badges(db, client):
+    make_term(
+        "Nimbus & Vault",
+        slug="nimbus-vault",
+        category="storage",
+        difficulty="advanced",
+        definition="A vault for nimbus secrets.",
+    )
+    page = client.get(reverse("terms:search"), {"q": "nimbus"}).content.decode()
+    assert (
+        '<a href="/terms/nimbus-vault/" class="term-link" data-summary="A vault for nimbus '
+        'secrets.">Nimbus &amp; Vault</a>'
+    ) in page
+    assert "<mark>nimbus</mark>" in page.lower()
+    assert '<a class="badge badge-category" href="/categories/storage/">Storage</a>' in page
+    assert '<a class="badge badge-advanced" href="/terms/?difficulty=advanced">Advanced</a>' in page
+
+
 def test_search_page_facet_link_narrows(faceted, client):
     response = client.get(reverse("terms:search"), {"q": "nimbus", "category": "compute"})
     assert [hit.term.name for hit in response.context["results"]] == ["Nimbus 2"]
