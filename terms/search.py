@@ -78,6 +78,7 @@ from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, QuerySet
 from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
 from django.utils.html import escape
 
 from terms.models import (
@@ -827,8 +828,10 @@ def _search(results, category, difficulty, provider):
     results.facets = _facets(
         [facet_rows[pk] for pk in results.ids if pk in facet_rows], category, difficulty, provider
     )
-    if not named and _needs_suggestions(parsed, results):
-        results.suggestions = _did_you_mean(backend, parsed)
+    if not named:
+        needed, known = _needs_suggestions(parsed, results)
+        if needed:
+            results.suggestions = _did_you_mean(backend, parsed, known)
     return results
 
 
@@ -899,23 +902,28 @@ def _facets(rows, category, difficulty, provider):
 
 
 def _needs_suggestions(parsed, results):
-    """No good hit: nothing found, or nothing found in names while a word is unknown."""
+    """Whether there is no good hit (nothing found, or little found while a word is unknown),
+    and the query words known to the vocabulary when they had to be looked up."""
     if results.total == 0:
-        return True
+        return True, None
     words = {w for w in parsed.words if len(w) >= 4}
     if not words or results.total > 20:
-        return False
-    return bool(words - _known_words(words))
+        return False, None
+    known = _known_words(words)
+    return bool(words - known), known
 
 
-def _did_you_mean(backend, parsed, limit=3):
+def _did_you_mean(backend, parsed, known=None, limit=3):
     words = parsed.words
     if not words:
         return []
-    known = _known_words(words)
+    if known is None:
+        known = _known_words(words)
+    unknown = [w for w in dict.fromkeys(words) if w not in known and _correctable(w)]
+    candidates = _key_candidates(unknown)
     corrected, changed = [], False
     for word in words:
-        better = None if word in known else _closest_word(backend, word)
+        better = _closest_word(backend, word, candidates[word]) if word in candidates else None
         changed |= better is not None
         corrected.append(better or word)
     if not changed:
@@ -926,20 +934,34 @@ def _did_you_mean(backend, parsed, limit=3):
         query = Query([("word", [w]) for w in corrected])
         more = backend.ids(query, Filters(), limit, names_only=True)
         ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
-    terms = Term.objects.only("name", "slug").in_bulk(ids)
+    if not ids:
+        return []
+    marks = ", ".join(["%s"] * len(ids))
+    names = {
+        pk: (name, slug)
+        for pk, name, slug in _rows(
+            f"SELECT id, name, slug FROM terms_term WHERE id IN ({marks})", ids
+        )
+    }
     return [
-        Suggestion(terms[pk].name, terms[pk].slug, terms[pk].get_absolute_url())
+        Suggestion(names[pk][0], names[pk][1], reverse("terms:term-detail", args=[names[pk][1]]))
         for pk in ids
-        if pk in terms
+        if pk in names
     ]
 
 
-def _closest_word(backend, word):
+def _correctable(word):
+    return len(word) >= 4 and word.isalpha()
+
+
+def _allowed_edits(word):
+    return 1 if len(word) <= 5 else 2
+
+
+def _closest_word(backend, word, candidates):
     """The vocabulary word nearest `word` by edit distance, if it is near enough."""
-    if len(word) < 4 or not word.isalpha():
-        return None
-    allowed = 1 if len(word) <= 5 else 2
-    best = _nearest(word, _key_candidates(word, allowed), allowed)
+    allowed = _allowed_edits(word)
+    best = _nearest(word, candidates, allowed)
     if best is None and allowed == 2:
         # Two letters missing from the word are beyond the keys (one deletion per word):
         # fall back to the slower trigram neighbours.
@@ -965,13 +987,22 @@ def deletions(word, depth=1):
     return found
 
 
-def _key_candidates(word, allowed):
-    """Vocabulary words sharing a deletion key with `word`: every word within one edit (and
-    within two, but for two letters missing) of it, in one indexed lookup."""
-    keys = sorted(deletions(word, allowed))
-    marks = ", ".join(["%s"] * len(keys))
-    sql = f"SELECT word FROM terms_searchwordkey WHERE key IN ({marks})"
-    return {row[0] for row in _rows(sql, keys)}
+def _key_candidates(words):
+    """{word: vocabulary words sharing a deletion key with it}: every word within one edit of
+    it (and within two, but for two letters missing), for all `words` in one indexed lookup."""
+    keys = {word: deletions(word, _allowed_edits(word)) for word in words}
+    wanted = sorted(set().union(*keys.values()))
+    if not wanted:
+        return {}
+    marks = ", ".join(["%s"] * len(wanted))
+    sql = f"SELECT key, word FROM terms_searchwordkey WHERE key IN ({marks})"
+    by_key = {}
+    for key, word in _rows(sql, wanted):
+        by_key.setdefault(key, set()).add(word)
+    return {
+        word: set().union(*(by_key.get(key, ()) for key in word_keys))
+        for word, word_keys in keys.items()
+    }
 
 
 def _known_words(words):
