@@ -174,17 +174,8 @@ def _hit_terms(ids):
     than the database took to run it."""
     if not ids:
         return {}
-    # from_db() takes values in the model's field order, whatever order the names come in.
-    term_fields = [
-        f.attname
-        for f in Term._meta.concrete_fields
-        if f.attname in {"id", "name", "slug", "summary", "difficulty", "category_id"}
-    ]
-    category_fields = [
-        f.attname for f in Category._meta.concrete_fields if f.attname in {"id", "name", "slug"}
-    ]
-    columns = [f"t.{name}" for name in term_fields] + [f"c.{name}" for name in category_fields]
     marks = ", ".join(["%s"] * len(ids))
+    columns = [f"t.{name}" for name in _HIT_TERM] + [f"c.{name}" for name in _HIT_CATEGORY]
     rows = _rows(
         f"SELECT {', '.join(columns)} FROM terms_term t "
         f"JOIN terms_category c ON c.id = t.category_id WHERE t.id IN ({marks})",
@@ -192,10 +183,19 @@ def _hit_terms(ids):
     )
     terms = {}
     for row in rows:
-        term = Term.from_db(connection.alias, term_fields, row[: len(term_fields)])
-        term.category = Category.from_db(connection.alias, category_fields, row[len(term_fields) :])
+        term = Term.from_db(connection.alias, _HIT_TERM, row[: len(_HIT_TERM)])
+        term.category = Category.from_db(connection.alias, _HIT_CATEGORY, row[len(_HIT_TERM) :])
         terms[term.pk] = term
     return terms
+
+
+def _in_field_order(model, names):
+    # from_db() takes values in the model's field order, whatever order the names come in.
+    return [f.attname for f in model._meta.concrete_fields if f.attname in names]
+
+
+_HIT_TERM = _in_field_order(Term, {"id", "name", "slug", "summary", "difficulty", "category_id"})
+_HIT_CATEGORY = _in_field_order(Category, {"id", "name", "slug"})
 
 
 # ---------------------------------------------------------------------------- parsing
