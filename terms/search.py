@@ -48,9 +48,9 @@ with its ``SearchWordKey`` deletion keys (itself and every one-letter deletion).
 indexes documents with FTS5 (bm25 with column weights); PostgreSQL with a weighted,
 GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, then name
 prefix, then full-text relevance. Ranking every match of a word found in most terms is what
-makes search slow, so matches are fetched unranked up to ``COUNT_LIMIT`` + 1 first; when
-more than ``RANK_LIMIT`` match, only the matches in names and services are ranked and the
-rest follow in index order. "Did you mean" looks a typo's deletions (up to two letters) up
+makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches, each with
+its rank and facet row; when more than ``RANK_LIMIT`` match, only the matches in names and
+services are ranked and the rest follow in index order. "Did you mean" looks a typo's deletions (up to two letters) up
 in the keys: a few B-tree probes on both backends; a word missing two letters falls back to
 trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
