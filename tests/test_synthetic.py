@@ -1,3 +1,5 @@
+import io
+
 from django.core.management import call_command
 
 from terms import search, synthetic
@@ -35,3 +37,15 @@ def test_generate_terms_command_indexes_what_it_created(db):
     call_command("generate_terms", count=3, seed=5, stdout=open("/dev/null", "w"))  # noqa: SIM115
     name = Term.objects.order_by("pk").values_list("name", flat=True).first()
     assert search.search_terms(name).ids[0] == Term.objects.get(name=name).pk
+
+
+def test_bench_search_prints_every_kind_and_writes_the_urls(db, tmp_path):
+    call_command("generate_terms", count=400, seed=5, stdout=io.StringIO())
+    out, urls = io.StringIO(), tmp_path / "urls.txt"
+    call_command("bench_search", repeat=1, pages=True, urls=str(urls), stdout=out)
+    printed = out.getvalue()
+    for kind in ("selective", "common", "prefix", "typo"):
+        assert f"{kind}: " in printed
+    for kind in ("selective", "common", "typo"):
+        assert f"{kind} page: mean" in printed
+    assert all(line.startswith("/search/?q=") for line in urls.read_text().splitlines())
