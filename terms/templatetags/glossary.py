@@ -43,23 +43,30 @@ def term_link(term, text=None):
 
 
 @register.simple_tag
-def search_hit(hit):
-    """One search result: its link with the preview, the snippet, and the category and
-    difficulty badges. Built here rather than in the template: twenty per page, and the
-    template's tags and lookups were most of the search page's rendering time."""
-    term = hit.term
+def badges(term):
+    """A term's category and difficulty badges, each a link to the terms that share it."""
     return format_html(
-        '<li>\n    <h3>{}</h3>\n    <p class="snippet">{}</p>\n'
-        '    <p class="meta"><a class="badge badge-category" href="{}">{}</a>\n'
-        '<a class="badge badge-{}" href="{}?difficulty={}">{}</a></p>\n  </li>',
-        term_link(term),
-        mark_safe(hit.snippet),  # the search service escapes all of it but <mark>
+        '<a class="badge badge-category" href="{}">{}</a>\n'
+        '<a class="badge badge-{}" href="{}?difficulty={}">{}</a>',
         path("terms:category-detail", term.category.slug),
         term.category.name,
         term.difficulty,
         path("terms:term-list"),
         term.difficulty,
         DIFFICULTY_LABELS.get(term.difficulty, term.difficulty),
+    )
+
+
+@register.simple_tag
+def search_hit(hit):
+    """One search result: its link with the preview, the snippet, and the badges. Built
+    here rather than in the template: twenty per page, and the template's tags and lookups
+    were most of the search page's rendering time."""
+    return format_html(
+        '<li>\n    <h3>{}</h3>\n    <p class="snippet">{}</p>\n    <p class="meta">{}</p>\n  </li>',
+        term_link(hit.term),
+        mark_safe(hit.snippet),  # the search service escapes all of it but <mark>
+        badges(hit.term),
     )
 
 
