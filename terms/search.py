@@ -50,9 +50,9 @@ GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, the
 prefix, then full-text relevance. Ranking every match of a word found in most terms is what
 makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches, each with
 its rank and facet row; when more than ``RANK_LIMIT`` match, only the matches in names and
-services are ranked and the rest follow in index order. "Did you mean" looks a typo's deletions (up to two letters) up
-in the keys: a few B-tree probes on both backends; a word missing two letters falls back to
-trigram neighbours (FTS5 trigram table, pg_trgm GiST).
+services are ranked and the rest follow in index order. "Did you mean" looks a typo's
+deletions (up to two letters) up in the keys: a few B-tree probes on both backends; a word
+missing two letters falls back to trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
 Results (ids, counts, facets, suggestions; not the page's snippets) are kept in the "search"
 cache for ``SEARCH_CACHE_SECONDS``, keyed by the parsed query, the filters and
@@ -78,7 +78,6 @@ from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, QuerySet
 from django.db.models.signals import post_delete, post_save
-from django.urls import reverse
 from django.utils.html import escape
 
 from terms.models import (
@@ -158,7 +157,7 @@ class SearchResults:
         """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
         page = Paginator(self.ids, per_page).get_page(number)
         ids = list(page.object_list)
-        terms = _hit_terms(ids)
+        terms = _load_terms(ids)
         snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
         page.object_list = [
             Hit(terms[pk], snippets.get(pk) or escape(terms[pk].summary))
@@ -168,9 +167,9 @@ class SearchResults:
         return page
 
 
-def _hit_terms(ids):
-    """{id: Term} loaded with only what a hit shows: its link with the summary preview, and
-    the category and difficulty badges. Raw SQL, as the ORM spent longer building the query
+def _load_terms(ids):
+    """{id: Term} loaded with only what a hit, a suggestion or an autocomplete entry shows:
+    the link with its summary preview, and the category and difficulty badges. Raw SQL, as the ORM spent longer building the query
     than the database took to run it."""
     if not ids:
         return {}
@@ -934,19 +933,11 @@ def _did_you_mean(backend, parsed, known=None, limit=3):
         query = Query([("word", [w]) for w in corrected])
         more = backend.ids(query, Filters(), limit, names_only=True)
         ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
-    if not ids:
-        return []
-    marks = ", ".join(["%s"] * len(ids))
-    names = {
-        pk: (name, slug)
-        for pk, name, slug in _rows(
-            f"SELECT id, name, slug FROM terms_term WHERE id IN ({marks})", ids
-        )
-    }
+    terms = _load_terms(ids)
     return [
-        Suggestion(names[pk][0], names[pk][1], reverse("terms:term-detail", args=[names[pk][1]]))
+        Suggestion(terms[pk].name, terms[pk].slug, terms[pk].get_absolute_url())
         for pk in ids
-        if pk in names
+        if pk in terms
     ]
 
 
@@ -1073,9 +1064,7 @@ def suggest(prefix, limit=8):
         query = Query([("word", [w]) for w in words[:-1]] + [("prefix", words[-1:])])
         more = _fts_ranked_names(backend, query, limit * 2)
         ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
-    terms = (
-        Term.objects.select_related("category").only("name", "slug", "category__name").in_bulk(ids)
-    )
+    terms = _load_terms(ids)
     return [
         {
             "name": terms[pk].name,
