@@ -660,12 +660,8 @@ class _Postgres(_Backend):
     }
 
     def empty(self, tables):
-        # Not DELETE: that leaves every old row behind for VACUUM, and costs more. TRUNCATE
-        # refuses to run while foreign key checks wait for the commit: run them now (all of
-        # Django's are deferred, so deferring them again restores the transaction's state).
-        _execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Not DELETE: that leaves every old row behind for VACUUM, and costs more.
         _execute(f"TRUNCATE {', '.join(tables)}")
-        _execute("SET CONSTRAINTS ALL DEFERRED")
 
     DOCUMENTS_SQL = """
         INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector)
@@ -705,13 +701,15 @@ class _Postgres(_Backend):
     }
 
     def before_rebuild(self):
+        # TRUNCATE and CREATE INDEX refuse to run while foreign key checks wait for the
+        # commit: check them as each statement ends until the rebuild is done (all of
+        # Django's are deferred, so after_rebuild() deferring them restores the transaction).
+        _execute("SET CONSTRAINTS ALL IMMEDIATE")
         _execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name in self.GIN_INDEXES:
             _execute(f"DROP INDEX IF EXISTS {name}")
 
     def after_rebuild(self):
-        # Check the deferred foreign keys now: CREATE INDEX refuses to run while they wait.
-        _execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, definition in self.GIN_INDEXES.items():
             _execute(f"CREATE INDEX {name} ON terms_searchdocument {definition}")
         _execute("SET CONSTRAINTS ALL DEFERRED")
