@@ -152,25 +152,39 @@ class SearchResults:
     facets: dict = field(default_factory=dict)
     suggestions: list = field(default_factory=list)
     parsed: "Query | None" = field(default=None, repr=False)
+    cache_key: str | None = field(default=None, repr=False)  # when the results are cached
 
     def page(self, number, per_page=20):
         """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
         page = Paginator(self.ids, per_page).get_page(number)
         ids = list(page.object_list)
-        terms = _load_terms(ids)
-        snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
+        # A page's hits are cached beside the results they list, under the same change
+        # count: a term edit that alters a hit (name, summary, badges, text) retires both.
+        key = f"{self.cache_key}:page:{per_page}:{page.number}" if self.cache_key else None
+        hits = _cached(key) if key else None
+        if hits is None:
+            rows = _term_rows(ids)
+            snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
+            hits = [(rows[pk], snippets.get(pk)) for pk in ids if pk in rows]
+            if key:
+                _cache(key, hits, settings.SEARCH_CACHE_SECONDS)
         page.object_list = [
-            Hit(terms[pk], snippets.get(pk) or escape(terms[pk].summary))
-            for pk in ids
-            if pk in terms
+            Hit(term, snippet or escape(term.summary))
+            for term, snippet in ((_term_from_row(row), snippet) for row, snippet in hits)
         ]
         return page
 
 
 def _load_terms(ids):
     """{id: Term} loaded with only what a hit, a suggestion or an autocomplete entry shows:
-    the link with its summary preview, and the category and difficulty badges. Raw SQL, as the ORM spent longer building the query
-    than the database took to run it."""
+    the link with its summary preview, and the category and difficulty badges."""
+    return {pk: _term_from_row(row) for pk, row in _term_rows(ids).items()}
+
+
+def _term_rows(ids):
+    """{id: row} of what _term_from_row() needs, in one query. Raw SQL, as the ORM spent
+    longer building the query than the database took to run it; plain rows, so they can
+    be cached."""
     if not ids:
         return {}
     marks = ", ".join(["%s"] * len(ids))
@@ -180,12 +194,13 @@ def _load_terms(ids):
         f"JOIN terms_category c ON c.id = t.category_id WHERE t.id IN ({marks})",
         ids,
     )
-    terms = {}
-    for row in rows:
-        term = Term.from_db(connection.alias, _HIT_TERM, row[: len(_HIT_TERM)])
-        term.category = Category.from_db(connection.alias, _HIT_CATEGORY, row[len(_HIT_TERM) :])
-        terms[term.pk] = term
-    return terms
+    return {row[_HIT_TERM.index("id")]: tuple(row) for row in rows}
+
+
+def _term_from_row(row):
+    term = Term.from_db(connection.alias, _HIT_TERM, row[: len(_HIT_TERM)])
+    term.category = Category.from_db(connection.alias, _HIT_CATEGORY, row[len(_HIT_TERM) :])
+    return term
 
 
 def _in_field_order(model, names):
@@ -760,6 +775,7 @@ def search_terms(query, *, category=None, difficulty=None, provider=None):
     # The parsed query, not the text: "RAG" and "rag " are one search.
     asked = json.dumps([generation, parsed.clauses, category, difficulty, provider])
     key = "results:" + hashlib.sha256(asked.encode()).hexdigest()
+    results.cache_key = key
     cached = _cached(key)
     if cached is not None:
         return replace(results, **cached)

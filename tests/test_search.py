@@ -281,6 +281,29 @@ def test_repeated_search_is_served_from_the_cache(committed, django_assert_num_q
     assert again.query == "NIMBUS"
 
 
+def test_repeated_search_page_reads_only_the_change_count(committed, client):
+    url = reverse("terms:search") + "?q=nimbus"
+    first_page = client.get(url).content
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    assert [q["sql"] for q in captured] == ["SELECT value FROM terms_searchgeneration WHERE id = 1"]
+    assert again.content == first_page
+    assert b"Nimbus Queue" in again.content
+
+
+def test_an_edit_retires_a_cached_page_of_hits(committed, client):
+    url = reverse("terms:search") + "?q=nimbus"
+    assert b"Nimbus Queue" in client.get(url).content
+    term = Term.objects.get(name="Nimbus Queue")
+    term.name = "Nimbus Mailbox"
+    term.definition = "A nimbus mailbox holds messages until they are read."
+    term.save()
+    page = client.get(url).content
+    assert b"Nimbus Queue" not in page
+    assert b"Nimbus Mailbox" in page
+    assert b"mailbox holds messages until they are read." in page
+
+
 def test_an_index_change_retires_cached_results(committed):
     assert len(search.search_terms("nimbus").ids) == 2
     make_term("Nimbus Stream")

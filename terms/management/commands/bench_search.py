@@ -4,6 +4,7 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import RequestFactory, override_settings
@@ -114,6 +115,7 @@ class Command(BaseCommand):
             (h for h in settings.ALLOWED_HOSTS if h not in ("*", "") and h[0] != "."), "127.0.0.1"
         )
         factory = RequestFactory(SERVER_NAME=host)
+        call_command("collectstatic", interactive=False, verbosity=0)  # the page links them
         for kind in ("selective", "common", "typo"):
             wall, cpu = [], []
             for query in kinds[kind]:
