@@ -486,6 +486,24 @@ def test_search_page_facet_link_narrows(faceted, client):
     assert [hit.term.name for hit in response.context["results"]] == ["Nimbus 2"]
 
 
+def test_search_page_facet_links(faceted, client):
+    Category.objects.filter(slug="compute").update(name="Compute <& more>")
+    page = client.get(reverse("terms:search"), {"q": "nimbus", "category": "storage"})
+    html = page.content.decode()
+    # The chosen value's link removes it; the others narrow the query further.
+    assert (
+        '<li><a href="?q=nimbus" class="selected" aria-current="true" '
+        'title="Remove this filter">Storage</a> <span class="facet-count">2</span></li>'
+    ) in html
+    assert (
+        '<li><a href="?q=nimbus&amp;category=storage&amp;difficulty=advanced">Advanced</a> '
+        '<span class="facet-count">1</span></li>'
+    ) in html
+    everything = client.get(reverse("terms:search"), {"q": "nimbus"}).content.decode()
+    assert '>Compute &lt;&amp; more&gt;</a> <span class="facet-count">1</span>' in everything
+    assert "<h2>Provider</h2>" in everything
+
+
 def test_search_page_paginates(db, client):
     for i in range(25):
         make_term(f"Pager {i:02}")
