@@ -108,7 +108,7 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "glossary")
 if REDIS_URL:
     CACHES = {
         alias: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "glossary.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
