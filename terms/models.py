@@ -291,20 +291,7 @@ class SearchDocument(models.Model):
     body = models.TextField(blank=True, help_text="Use cases, FAQs and category.")
     # PostgreSQL only (weighted, GIN-indexed); SQLite indexes these columns with FTS5 instead.
     vector = SearchVectorField(null=True, editable=False)
-
-    class Meta:
-        ordering = ["term"]
-
-    def __str__(self):
-        return self.names
-
-
-class SearchFacet(models.Model):
-    """What search's facets count for a term, in a row narrow enough to read a thousand fast."""
-
-    term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_facet"
-    )
+    # What the facets count, read with each match rather than looked up once per match.
     category_id = models.IntegerField()
     difficulty = models.CharField(max_length=12)
     providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
@@ -313,7 +300,7 @@ class SearchFacet(models.Model):
         ordering = ["term"]
 
     def __str__(self):
-        return f"{self.term_id}: {self.category_id} {self.difficulty} {self.providers}"
+        return self.names
 
 
 class SearchName(models.Model):

@@ -41,21 +41,21 @@ Public interface (kept stable):
     once on exit (use it around bulk edits, inside their transaction).
 
 How it works: every term is flattened into a ``SearchDocument`` (names and aliases,
-services, definition, use cases + FAQs + category), a narrow ``SearchFacet`` row (category,
-difficulty, provider ids: what the facets count), its names and aliases into ``SearchName``
+services, definition, use cases + FAQs + category; and what the facets count: category,
+difficulty, provider ids), its names and aliases into ``SearchName``
 keys, and the words of its names and services into the ``SearchWord`` vocabulary, each word
 with its ``SearchWordKey`` deletion keys (itself and every one-letter deletion). SQLite
 indexes documents with FTS5 (bm25 with column weights); PostgreSQL with a weighted,
 GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, then name
 prefix, then full-text relevance. Ranking every match of a word found in most terms is what
 makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches, each with
-its rank and facet row; when more than ``RANK_LIMIT`` match, only the matches in names and
+its rank and facet values; when more than ``RANK_LIMIT`` match, only the matches in names and
 services are ranked and the rest follow in index order. "Did you mean" looks a typo's
 deletions (up to two letters) up in the keys: a few B-tree probes on both backends; a word
 missing two letters falls back to trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
-Results (ids, counts, facets, suggestions; not the page's snippets) are kept in the "search"
-cache for ``SEARCH_CACHE_SECONDS``, keyed by the parsed query, the filters and
+Results (ids, counts, facets, suggestions), and each page of hits once shown, are kept in
+the "search" cache for ``SEARCH_CACHE_SECONDS``, keyed by the parsed query, the filters and
 ``SearchGeneration``: every index change counts one in the same transaction, so results from
 before it are never served after it commits, in any process.
 """
@@ -63,6 +63,7 @@ before it are never served after it commits, in any process.
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -332,23 +333,14 @@ def _execute(sql, params=()):
 
 # ---------------------------------------------------------------------------- backends
 
-FACET_COLUMNS = "f.category_id, f.difficulty, f.providers"
+FACET_COLUMNS = "d.category_id, d.difficulty, d.providers"
 
 
 class _Backend:
     """What differs between SQLite and PostgreSQL; the ranking logic above it is shared."""
 
     key_collate = ""
-    PROVIDER_IDS = ""  # an aggregate of e.provider_id: ",1,3,"
-
-    @property
-    def FACETS_SQL(self):  # noqa: N802
-        return (
-            "INSERT INTO terms_searchfacet (term_id, category_id, difficulty, providers) "
-            "SELECT t.id, t.category_id, t.difficulty, coalesce((SELECT "
-            f"{self.PROVIDER_IDS} FROM terms_providerequivalent e WHERE e.term_id = t.id), '') "
-            "FROM terms_term t {where}"
-        )
+    FACETS_FROM = "terms_searchdocument d"  # where a match's facet columns are read
 
     def name_matches(self, key, filters, limit=NAME_MATCHES):
         """(term_id, key) of names and aliases starting with `key`, in key order."""
@@ -362,14 +354,19 @@ class _Backend:
 
     def matches(self, query, filters, limit):
         """Up to `limit` full-text matches, unordered, as (term_id, rank, category_id,
-        difficulty, providers): lower ranks are better; the rest is what facets count."""
+        difficulty, providers): lower ranks are better (None: see ranks()); the rest is
+        what facets count."""
         raise NotImplementedError
+
+    def ranks(self, query, filters, found):
+        """{term_id: rank} of the rows matches() found, when all of them are to be ranked."""
+        return {row[0]: row[1] for row in found}
 
     def facet_rows(self, ids):
         """(term_id, category_id, difficulty, providers) of these terms."""
         in_ids, param = self.in_ids(ids)
         return _rows(
-            f"SELECT f.term_id, {FACET_COLUMNS} FROM terms_searchfacet f WHERE f.term_id {in_ids}",
+            f"SELECT d.term_id, {FACET_COLUMNS} FROM {self.FACETS_FROM} WHERE d.term_id {in_ids}",
             [param],
         )
 
@@ -394,10 +391,11 @@ class _Backend:
 
 
 class _Sqlite(_Backend):
-    PROVIDER_IDS = "',' || group_concat(DISTINCT e.provider_id) || ','"
-    NAME_COLUMNS = "{names services}"
+    # A covering index (migration 0013): the document rows are wide and the facet columns
+    # come last, in overflow pages.
+    FACETS_FROM = "terms_searchdocument d INDEXED BY terms_searchdocument_facets"
 
-    def _match(self, query, columns=None, weights=None):
+    def _match(self, query):
         def phrase(tokens):
             return '"' + " ".join(tokens) + '"'
 
@@ -407,42 +405,50 @@ class _Sqlite(_Backend):
         if not positive:
             return None
         expr = " AND ".join(positive)
-        if columns:
-            expr = f"{columns} : ({expr})"
         for _, words in query.negative:
             expr += " NOT " + phrase(words)
         return expr
 
     def _where(self, query, filters, names_only):
-        match = self._match(query, self.NAME_COLUMNS if names_only else None)
-        where, params = filters.sql("terms_search_fts.rowid")
-        return f"terms_search_fts MATCH %s{where}", [match, *params]
+        """(FTS5 table, WHERE clause, params) for the documents matching `query`. Matches in
+        names and services have their own small index (migration 0013): a column filter on
+        the full one reads a common word's every position."""
+        table = "terms_searchname_fts" if names_only else "terms_search_fts"
+        where, params = filters.sql(f"{table}.rowid")
+        return table, f"{table} MATCH %s{where}", [self._match(query), *params]
 
     def count(self, query, filters, cap, names_only=False):
         if not query.positive:
             return 0
-        where, params = self._where(query, filters, names_only)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM terms_search_fts WHERE {where} LIMIT %s)"
+        table, where, params = self._where(query, filters, names_only)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s)"
         return _rows(sql, [*params, cap])[0][0]
 
     def matches(self, query, filters, limit):
         if not query.positive:
             return []
-        where, params = self._where(query, filters, False)
-        # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
+        table, where, params = self._where(query, filters, False)
+        # Unranked: bm25 costs more than finding the match, and when there are more than
+        # RANK_LIMIT matches it would be thrown away. ranks() ranks the others.
         return _rows(
-            f"SELECT terms_search_fts.rowid, rank, {FACET_COLUMNS} FROM terms_search_fts "
-            f"JOIN terms_searchfacet f ON f.term_id = terms_search_fts.rowid WHERE {where} "
-            "LIMIT %s",
+            f"SELECT {table}.rowid, NULL, {FACET_COLUMNS} FROM {table} "
+            f"JOIN {self.FACETS_FROM} ON d.term_id = {table}.rowid WHERE {where} LIMIT %s",
             [*params, limit],
         )
+
+    def ranks(self, query, filters, found):
+        if len(found) < 2:
+            return {}
+        # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
+        table, where, params = self._where(query, filters, False)
+        return dict(_rows(f"SELECT rowid, rank FROM {table} WHERE {where}", params))
 
     def ids(self, query, filters, limit, ranked=True, names_only=False):
         if not query.positive:
             return []
-        where, params = self._where(query, filters, names_only)
+        table, where, params = self._where(query, filters, names_only)
         order = " ORDER BY rank" if ranked else ""
-        sql = f"SELECT rowid FROM terms_search_fts WHERE {where}{order} LIMIT %s"
+        sql = f"SELECT rowid FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
     def snippets(self, query, ids):
@@ -474,7 +480,8 @@ class _Sqlite(_Backend):
         return "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
     DOCUMENTS_SQL = """
-        INSERT INTO terms_searchdocument (term_id, names, services, definition, body)
+        INSERT INTO terms_searchdocument (term_id, names, services, definition, body,
+            category_id, difficulty, providers)
         SELECT t.id,
             t.name || coalesce((SELECT ' · ' || group_concat(a.value, ' · ')
                 FROM json_each(t.aliases) a), ''),
@@ -489,44 +496,35 @@ class _Sqlite(_Backend):
                 FROM terms_usecase u WHERE u.term_id = t.id) || char(10), '')
             || coalesce((SELECT group_concat(q.question || ' ' || q.answer, char(10))
                 FROM terms_faq q WHERE q.term_id = t.id) || char(10), '')
-            || c.name
+            || c.name,
+            t.category_id, t.difficulty,
+            coalesce((SELECT ',' || group_concat(DISTINCT e.provider_id) || ','
+                FROM terms_providerequivalent e WHERE e.term_id = t.id), '')
         FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
     """
-    # The same triggers as migration 0005; a rebuild drops them and re-indexes in one pass.
-    TRIGGERS = {
-        "terms_searchdocument_ai": """CREATE TRIGGER terms_searchdocument_ai
-            AFTER INSERT ON terms_searchdocument BEGIN
-            INSERT INTO terms_search_fts(rowid, names, services, definition, body)
-            VALUES (new.term_id, new.names, new.services, new.definition, new.body);
-        END""",
-        "terms_searchdocument_ad": """CREATE TRIGGER terms_searchdocument_ad
-            AFTER DELETE ON terms_searchdocument BEGIN
-            INSERT INTO terms_search_fts(terms_search_fts, rowid, names, services, definition, body)
-            VALUES ('delete', old.term_id, old.names, old.services, old.definition, old.body);
-        END""",
-        "terms_searchdocument_au": """CREATE TRIGGER terms_searchdocument_au
-            AFTER UPDATE ON terms_searchdocument BEGIN
-            INSERT INTO terms_search_fts(terms_search_fts, rowid, names, services, definition, body)
-            VALUES ('delete', old.term_id, old.names, old.services, old.definition, old.body);
-            INSERT INTO terms_search_fts(rowid, names, services, definition, body)
-            VALUES (new.term_id, new.names, new.services, new.definition, new.body);
-        END""",
-    }
 
     def before_rebuild(self):
-        for name in self.TRIGGERS:
-            _execute(f"DROP TRIGGER IF EXISTS {name}", [])
-        _execute("DELETE FROM terms_searchword_fts", [])
+        # The triggers that keep FTS5 in step (migration 0013) would index every document
+        # twice: they are set aside, and created again as they were once the indexes are
+        # rebuilt in one pass each.
+        self._triggers = _rows(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'terms_searchdocument'",
+            [],
+        )
+        for name, _ in self._triggers:
+            _execute(f"DROP TRIGGER {name}")
+        _execute("DELETE FROM terms_searchword_fts")
 
     def after_rebuild(self):
-        _execute("INSERT INTO terms_search_fts(terms_search_fts) VALUES ('rebuild')", [])
-        for sql in self.TRIGGERS.values():
-            _execute(sql, [])
+        for table in ("terms_search_fts", "terms_searchname_fts"):
+            _execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        for _, sql in self._triggers:
+            _execute(sql)
 
 
 class _Postgres(_Backend):
     key_collate = ' COLLATE "C"'
-    PROVIDER_IDS = "',' || string_agg(DISTINCT e.provider_id::text, ',') || ','"
     # SearchRank weights, D to A: names 1.0, services 0.5, definition 0.2, the rest 0.1;
     # the same proportions as the bm25 column weights on SQLite.
     WEIGHTS = [0.1, 0.2, 0.5, 1.0]
@@ -575,13 +573,11 @@ class _Postgres(_Backend):
         if not query.positive:
             return []
         _, where, params = self._where(query, filters, False)
-        # Each match's facet row is one index probe; a join would hash the whole table.
+        # The facet columns are in the row the match is read from.
         return _rows(
-            "SELECT d.term_id, d.rank, f.category_id, f.difficulty, f.providers FROM ("
             "SELECT d.term_id, -ts_rank(%s::float4[], d.vector, "
-            f"to_tsquery('english'::regconfig, %s)) AS rank FROM terms_searchdocument d "
-            f"WHERE {where} LIMIT %s) d CROSS JOIN LATERAL (SELECT {FACET_COLUMNS} "
-            "FROM terms_searchfacet f WHERE f.term_id = d.term_id LIMIT 1) f",
+            f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
+            f"FROM terms_searchdocument d WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit],
         )
 
@@ -679,12 +675,14 @@ class _Postgres(_Backend):
         _execute(f"TRUNCATE {', '.join(tables)}")
 
     DOCUMENTS_SQL = """
-        INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector)
+        INSERT INTO terms_searchdocument (term_id, names, services, definition, body, vector,
+            category_id, difficulty, providers)
         SELECT d.term_id, d.names, d.services, d.definition, d.body,
             setweight(to_tsvector('english', d.names), 'A')
             || setweight(to_tsvector('english', d.services), 'B')
             || setweight(to_tsvector('english', d.definition), 'C')
-            || setweight(to_tsvector('english', d.body), 'D')
+            || setweight(to_tsvector('english', d.body), 'D'),
+            d.category_id, d.difficulty, d.providers
         FROM (
             SELECT t.id AS term_id,
                 t.name || coalesce((SELECT ' · ' || string_agg(a, ' · ')
@@ -703,7 +701,10 @@ class _Postgres(_Backend):
                     FROM terms_usecase u WHERE u.term_id = t.id) || E'\\n', '')
                 || coalesce((SELECT string_agg(q.question || ' ' || q.answer, E'\\n'
                     ORDER BY q.position) FROM terms_faq q WHERE q.term_id = t.id) || E'\\n', '')
-                || c.name AS body
+                || c.name AS body,
+                t.category_id, t.difficulty,
+                coalesce((SELECT ',' || string_agg(DISTINCT e.provider_id::text, ',') || ','
+                    FROM terms_providerequivalent e WHERE e.term_id = t.id), '') AS providers
             FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
             OFFSET 0  -- else the planner inlines d and aggregates every text twice
         ) d
@@ -736,7 +737,6 @@ class _Postgres(_Backend):
 
 SEARCH_TABLES = [
     "terms_searchdocument",
-    "terms_searchfacet",
     "terms_searchname",
     "terms_searchword",
     "terms_searchwordkey",
@@ -861,7 +861,9 @@ def _fts_ranked(backend, parsed, filters, found):
     """Full-text matches, best first; when too many to rank, names first, then the rest of
     `found` (the first matches) in index order."""
     if len(found) <= RANK_LIMIT:
-        return [row[0] for row in sorted(found, key=lambda row: (row[1], row[0]))]
+        ranks = backend.ranks(parsed, filters, found)
+        # A match written between the two reads has no rank yet: last.
+        return sorted((row[0] for row in found), key=lambda pk: (ranks.get(pk, math.inf), pk))
     in_names = backend.count(parsed, filters, RANK_LIMIT + 1, names_only=True)
     ranked = []
     if in_names <= RANK_LIMIT:
@@ -1140,7 +1142,6 @@ def rebuild_index():
         backend.before_rebuild()
         backend.empty(SEARCH_TABLES)
         _execute(backend.DOCUMENTS_SQL.format(where=""), [])
-        _execute(backend.FACETS_SQL.format(where=""), [])
         count = _write_names(backend, None)
         backend.after_rebuild()
         _count_change()
@@ -1152,9 +1153,7 @@ def _write(backend, ids):
     in_ids, param = backend.in_ids(ids)
     _execute(f"DELETE FROM terms_searchdocument WHERE term_id {in_ids}", [param])
     _execute(f"DELETE FROM terms_searchname WHERE term_id {in_ids}", [param])
-    _execute(f"DELETE FROM terms_searchfacet WHERE term_id {in_ids}", [param])
     _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
-    _execute(backend.FACETS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
     _write_names(backend, ids)
 
 

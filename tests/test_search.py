@@ -152,6 +152,43 @@ def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
     assert results.total == 7
 
 
+def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    for i in range(6):
+        make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
+    catalogue = make_term("Star Catalogue")
+    service = ProviderEquivalent.objects.create(
+        term=catalogue, provider=Provider.objects.get(slug="aws"), service="Quasar Finder"
+    )
+    assert first("quasar") == "Star Catalogue"
+    service.service = "Nebula Finder"
+    service.save()
+    assert first("nebula") == "Star Catalogue"
+    names_only = search._backend().count(
+        search.parse("quasar"), search.Filters(), 10, names_only=True
+    )
+    assert names_only == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+def test_sqlite_rebuild_keeps_the_triggers(db):
+    def triggers():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'terms_searchdocument' ORDER BY name"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    expected = [f"terms_searchdocument_{kind}" for kind in ("ad", "ai", "au")]
+    assert triggers() == expected
+    search.rebuild_index()
+    assert triggers() == expected
+    make_term("Quokka Cache")
+    assert found("quokka") == {"Quokka Cache"}
+    assert search._backend().ids(search.parse("quokka"), search.Filters(), 5, names_only=True)
+
+
 def test_count_stops_at_the_limit_and_says_so(db, monkeypatch):
     monkeypatch.setattr(search, "COUNT_LIMIT", 3)
     monkeypatch.setattr(search, "RANK_LIMIT", 3)
@@ -516,7 +553,9 @@ def test_search_page_query_count_does_not_grow_with_results(
 ):
     for i in range(30):
         make_term(f"Counted {i}", children=2)
-    with django_assert_max_num_queries(5):
+    # Name matches, full-text matches with their facets, their ranks (SQLite ranks
+    # separately), facet labels, the page's terms and their snippets.
+    with django_assert_max_num_queries(6):
         client.get(reverse("terms:search"), {"q": "counted"})
 
 
