@@ -362,6 +362,11 @@ class _Backend:
         """{term_id: rank} of the rows matches() found, when all of them are to be ranked."""
         return {row[0]: row[1] for row in found}
 
+    def name_hits(self, query, filters, limit):
+        """The matches in names and services, best first, as (term_id, category_id,
+        difficulty, providers); None when more than `limit` match, too many to rank."""
+        raise NotImplementedError
+
     def facet_rows(self, ids):
         """(term_id, category_id, difficulty, providers) of these terms."""
         in_ids, param = self.in_ids(ids)
@@ -442,6 +447,20 @@ class _Sqlite(_Backend):
         # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
         table, where, params = self._where(query, filters, False)
         return dict(_rows(f"SELECT rowid, rank FROM {table} WHERE {where}", params))
+
+    def name_hits(self, query, filters, limit):
+        if not query.positive:
+            return []
+        # Counting first is cheap on the names index, and ranking more than `limit` is not.
+        if self.count(query, filters, limit + 1, names_only=True) > limit:
+            return None
+        table, where, params = self._where(query, filters, True)
+        return _rows(
+            f"SELECT {table}.rowid, {FACET_COLUMNS} FROM {table} "
+            f"JOIN {self.FACETS_FROM} ON d.term_id = {table}.rowid WHERE {where} "
+            "ORDER BY rank LIMIT %s",
+            [*params, limit],
+        )
 
     def ids(self, query, filters, limit, ranked=True, names_only=False):
         if not query.positive:
@@ -580,6 +599,23 @@ class _Postgres(_Backend):
             f"FROM terms_searchdocument d WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit],
         )
+
+    def name_hits(self, query, filters, limit):
+        if not query.positive:
+            return []
+        # One read of up to limit + 1 rows, each ranked on the stored vector's name and
+        # service positions (see ids()): counting them first would read them twice.
+        _, where, params = self._where(query, filters, True)
+        rows = _rows(
+            "SELECT d.term_id, ts_rank(%s::float4[], d.vector, "
+            f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
+            f"FROM terms_searchdocument d WHERE {where} LIMIT %s",
+            [self.WEIGHTS, self._tsquery(query, "AB"), *params, limit + 1],
+        )
+        if len(rows) > limit:
+            return None
+        rows.sort(key=lambda row: (-row[1], row[0]))
+        return [(row[0], *row[2:]) for row in rows]
 
     def ids(self, query, filters, limit, ranked=True, names_only=False):
         if not query.positive:
@@ -826,15 +862,16 @@ def _search(results, category, difficulty, provider):
         return results
     backend = _backend()
     named = _name_ranked(backend, parsed.name_key, filters)
-    # One statement finds the matches (up to one more than are counted), ranks them and
-    # brings what the facets count.
+    # One statement finds the matches (up to one more than are counted) with what the
+    # facets count; on PostgreSQL it ranks them too.
     found = backend.matches(parsed, filters, COUNT_LIMIT + 1)
-    fts_ids = _fts_ranked(backend, parsed, filters, found)
+    fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
     results.total = min(len(found), COUNT_LIMIT) + len(seen.difference(fts_ids))
     results.total_capped = len(found) > COUNT_LIMIT
     facet_rows = {row[0]: row[2:] for row in found}
+    facet_rows.update((row[0], row[1:]) for row in name_hits)
     missing = [pk for pk in results.ids if pk not in facet_rows]
     if missing:
         facet_rows.update((row[0], row[1:]) for row in backend.facet_rows(missing))
@@ -858,18 +895,18 @@ def _name_ranked(backend, key, filters):
 
 
 def _fts_ranked(backend, parsed, filters, found):
-    """Full-text matches, best first; when too many to rank, names first, then the rest of
-    `found` (the first matches) in index order."""
+    """Full-text matches, best first; when too many to rank, the matches in names and
+    services first, then the rest of `found` (the first matches) in index order. Also the
+    facet rows of those name matches, which `found` may not hold."""
     if len(found) <= RANK_LIMIT:
         ranks = backend.ranks(parsed, filters, found)
         # A match written between the two reads has no rank yet: last.
-        return sorted((row[0] for row in found), key=lambda pk: (ranks.get(pk, math.inf), pk))
-    in_names = backend.count(parsed, filters, RANK_LIMIT + 1, names_only=True)
-    ranked = []
-    if in_names <= RANK_LIMIT:
-        ranked = backend.ids(parsed, filters, MAX_RESULTS, names_only=True)
-    seen = set(ranked)
-    return (ranked + [row[0] for row in found if row[0] not in seen])[:MAX_RESULTS]
+        ids = sorted((row[0] for row in found), key=lambda pk: (ranks.get(pk, math.inf), pk))
+        return ids, []
+    name_hits = backend.name_hits(parsed, filters, RANK_LIMIT) or []
+    seen = {row[0] for row in name_hits}
+    ranked = [row[0] for row in name_hits] + [row[0] for row in found if row[0] not in seen]
+    return ranked[:MAX_RESULTS], name_hits
 
 
 def _facets(rows, category, difficulty, provider):

@@ -170,6 +170,22 @@ def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkey
     assert names_only == 0
 
 
+def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search, "RANK_LIMIT", 3)
+    for i in range(6):
+        make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
+    catalogue = make_term("Star Catalogue", category="storage", difficulty="advanced")
+    ProviderEquivalent.objects.create(
+        term=catalogue, provider=Provider.objects.get(slug="gcp"), service="Quasar Finder"
+    )
+    results = search.search_terms("quasar")
+    assert results.ids[0] == catalogue.pk
+    assert catalogue.pk not in results.ids[1:]
+    assert counts(results, "category") == {"ai-ml": len(results.ids) - 1, "storage": 1}
+    assert counts(results, "provider") == {"gcp": 1}
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
 def test_sqlite_rebuild_keeps_the_triggers(db):
     def triggers():
