@@ -165,7 +165,11 @@ class SearchResults:
         hits = _cached(key) if key else None
         if hits is None:
             rows = _term_rows(ids)
-            snippets = _backend().snippets(self.parsed, ids) if self.parsed and ids else {}
+            snippets = (
+                _backend().snippets(self.parsed, ids, few=not self.total_capped)
+                if self.parsed and ids
+                else {}
+            )
             hits = [(rows[pk], snippets.get(pk)) for pk in ids if pk in rows]
             if key:
                 _cache(key, hits, settings.SEARCH_CACHE_SECONDS)
@@ -362,6 +366,11 @@ class _Backend:
         """{term_id: rank} of the rows matches() found, when all of them are to be ranked."""
         return {row[0]: row[1] for row in found}
 
+    def snippets(self, query, ids, few=True):
+        """{term_id: snippet HTML} for these terms (see _best_snippet); `few`: the query
+        matched no more terms than are counted."""
+        raise NotImplementedError
+
     def name_hits(self, query, filters, limit):
         """The matches in names and services, best first, as (term_id, category_id,
         difficulty, providers); None when more than `limit` match, too many to rank."""
@@ -470,16 +479,22 @@ class _Sqlite(_Backend):
         sql = f"SELECT rowid FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
-    def snippets(self, query, ids):
+    def snippets(self, query, ids, few=True):
         match = self._match(query)
         if not match:
             return {}
         picks = ", ".join(f"snippet(terms_search_fts, {i}, %s, %s, '…', 24)" for i in (2, 3, 1))
         marks = [_MARK_START, _MARK_END] * 3
+        # With few matches, one pass over those between the first and last id: "rowid IN"
+        # starts the match over for each id (0.9 of 2.3 ms for a page of 20), which is
+        # still cheaper than passing over a common word's tens of thousands.
+        rowids, params = "rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+        if few:
+            rowids, params = "rowid BETWEEN %s AND %s AND +" + rowids, [min(ids), max(ids), *params]
         rows = _rows(
             f"SELECT rowid, {picks} FROM terms_search_fts WHERE terms_search_fts MATCH %s "
-            "AND rowid IN (SELECT value FROM json_each(%s))",
-            [*marks, match, json.dumps(ids)],
+            f"AND {rowids}",
+            [*marks, match, *params],
         )
         return {row[0]: _best_snippet(row[1:]) for row in rows}
 
@@ -641,7 +656,7 @@ class _Postgres(_Backend):
         'MaxFragments=1, FragmentDelimiter=" … "\')'
     )
 
-    def snippets(self, query, ids):
+    def snippets(self, query, ids, few=True):
         """One headline per term, of the first field (definition, body, services) that
         matches: the stored vector's weight labels say which, so no other field is parsed."""
         raw = self._tsquery(query)
