@@ -1,0 +1,41 @@
+#!/bin/bash
+# Cold (or warm) /search/ over HTTP for two checkouts side by side, alternately, on a noisy
+# machine: req/s, p95 and the gunicorn workers' CPU time per request (from /proc).
+#
+#   docs/search-ab.sh OLD_DIR OLD_DATABASE_URL NEW_DIR NEW_DATABASE_URL [ROUNDS] [CACHE_SECONDS]
+#
+# Each checkout needs `manage.py collectstatic` run against its database first; the URL list
+# is /tmp/urls.txt (`manage.py bench_search --urls /tmp/urls.txt`). CACHE_SECONDS 0 (default)
+# computes every query; 600 is the shipped result cache. Uses the venv of the checkout this
+# script is in.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+old_dir=$(cd "$1" && pwd)
+new_dir=$(cd "$3" && pwd)
+rounds=${5:-3}
+cache=${6:-0}
+
+run() { # label dir database_url
+  cd "$2"
+  SEARCH_CACHE_SECONDS=$cache DJANGO_ALLOWED_HOSTS=127.0.0.1 DATABASE_URL=$3 \
+    "$here/.venv/bin/gunicorn" glossary.wsgi -b 127.0.0.1:8104 -w 2 --access-logfile /dev/null &
+  local pid=$!
+  sleep 4
+  URLS=/tmp/urls.txt wrk -t2 -c8 -d5s -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104 >/dev/null
+  local workers before=0 after=0 out requests
+  workers=$(pgrep -P $pid)
+  for w in $workers; do before=$((before + $(awk '{print $14 + $15}' /proc/$w/stat))); done
+  out=$(URLS=/tmp/urls.txt wrk -t2 -c8 -d20s --latency -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104)
+  for w in $workers; do after=$((after + $(awk '{print $14 + $15}' /proc/$w/stat))); done
+  requests=$(echo "$out" | awk '/^requests/ {print $2}' | tr -d ,)
+  ticks=$(getconf CLK_TCK)
+  echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p95'), worker CPU" \
+    "$(echo "scale=2; ($after - $before) * 1000 / $ticks / $requests" | bc) ms a request"
+  kill $pid
+  wait $pid 2>/dev/null || true
+}
+
+for _ in $(seq "$rounds"); do
+  run old "$old_dir" "$2"
+  run new "$new_dir" "$4"
+done
