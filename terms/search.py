@@ -388,6 +388,10 @@ class _Backend:
         """A condition (to follow a column) and its one parameter: "is one of these ids"."""
         raise NotImplementedError
 
+    def in_words(self, words):
+        """The same for strings."""
+        return self.in_ids(words)
+
     def insert(self, table, columns, rows, fresh=False):
         """Add rows to an index table; rows whose key is already there are skipped.
         `fresh`: the table was emptied in this transaction, so no row can clash."""
@@ -693,6 +697,12 @@ class _Postgres(_Backend):
 
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
+
+    def in_words(self, words):
+        # Not "IN (%s)": with one word the planner makes it "= %s" and, costs being equal,
+        # answers it from the words' trigram GiST index (1-1.7 ms) rather than the B-tree
+        # (0.02 ms). GiST cannot serve "= ANY".
+        return "= ANY(%s::text[])", list(words)
 
     def insert(self, table, columns, rows, fresh=False):
         if not rows:
@@ -1069,9 +1079,10 @@ def _known_words(words):
     words = sorted(set(words))
     if not words:
         return set()
-    marks = ", ".join(["%s"] * len(words))
-    sql = f"SELECT word FROM terms_searchword WHERE word IN ({marks})"
-    return {row[0] for row in _rows(sql, words)}
+    in_words, param = _backend().in_words(words)
+    return {
+        row[0] for row in _rows(f"SELECT word FROM terms_searchword WHERE word {in_words}", [param])
+    }
 
 
 def edit_distance(a, b, limit):
