@@ -388,10 +388,6 @@ class _Backend:
         """A condition (to follow a column) and its one parameter: "is one of these ids"."""
         raise NotImplementedError
 
-    def in_words(self, words):
-        """The same for strings."""
-        return self.in_ids(words)
-
     def insert(self, table, columns, rows, fresh=False):
         """Add rows to an index table; rows whose key is already there are skipped.
         `fresh`: the table was emptied in this transaction, so no row can clash."""
@@ -698,12 +694,6 @@ class _Postgres(_Backend):
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
 
-    def in_words(self, words):
-        # Not "IN (%s)": with one word the planner makes it "= %s" and, costs being equal,
-        # answers it from the words' trigram GiST index (1-1.7 ms) rather than the B-tree
-        # (0.02 ms). GiST cannot serve "= ANY".
-        return "= ANY(%s::text[])", list(words)
-
     def insert(self, table, columns, rows, fresh=False):
         if not rows:
             return
@@ -980,24 +970,21 @@ def _facets(rows, category, difficulty, provider):
 
 def _needs_suggestions(parsed, results):
     """Whether there is no good hit (nothing found, or little found while a word is unknown),
-    and the query words known to the vocabulary when they had to be looked up."""
+    and what _vocabulary() said of the query words when they had to be looked up."""
     if results.total == 0:
         return True, None
     words = {w for w in parsed.words if len(w) >= 4}
     if not words or results.total > 20:
         return False, None
-    known = _known_words(words)
-    return bool(words - known), known
+    vocabulary = _vocabulary(words)
+    return bool(words - vocabulary[0]), vocabulary
 
 
-def _did_you_mean(backend, parsed, known=None, limit=3):
+def _did_you_mean(backend, parsed, vocabulary=None, limit=3):
     words = parsed.words
     if not words:
         return []
-    if known is None:
-        known = _known_words(words)
-    unknown = [w for w in dict.fromkeys(words) if w not in known and _correctable(w)]
-    candidates = _key_candidates(unknown)
+    _, candidates = vocabulary if vocabulary is not None else _vocabulary(words)
     corrected, changed = [], False
     for word in words:
         better = _closest_word(backend, word, candidates[word]) if word in candidates else None
@@ -1074,15 +1061,14 @@ def _key_candidates(words):
     }
 
 
-def _known_words(words):
-    """Which of `words` are in the vocabulary."""
-    words = sorted(set(words))
-    if not words:
-        return set()
-    in_words, param = _backend().in_words(words)
-    return {
-        row[0] for row in _rows(f"SELECT word FROM terms_searchword WHERE word {in_words}", [param])
-    }
+def _vocabulary(words):
+    """(the query words the vocabulary knows, {each other correctable word: its candidate
+    corrections}), from one lookup: every vocabulary word is stored under its own key too.
+    Words that are not correctable (short, or not all letters) are never in it."""
+    words = [w for w in dict.fromkeys(words) if _correctable(w)]
+    candidates = _key_candidates(words)
+    known = {w for w in words if w in candidates[w]}
+    return known, {w: found for w, found in candidates.items() if w not in known}
 
 
 def edit_distance(a, b, limit):
