@@ -798,11 +798,24 @@ def _backend():
     return _Postgres() if connection.vendor == "postgresql" else _Sqlite()
 
 
+# What readers should not see of the Markdown the index holds: [[Name|shown]] and [[Name]]
+# links, [text](url) links, `code` and **strong** marks.
+_MARKDOWN = [
+    (re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\([^)\s]*\)"), r"\1"),
+    (re.compile(r"`|\*\*"), ""),
+]
+
+
 def _best_snippet(candidates):
-    """The first snippet with a highlighted match, escaped, with the marks made <mark>."""
+    """The first snippet with a highlighted match, as plain text (see _MARKDOWN), escaped,
+    with the marks made <mark>."""
     for text in candidates:
         if text and _MARK_START in text:
-            html = escape(" ".join(text.split()))
+            text = " ".join(text.split())
+            for pattern, replacement in _MARKDOWN:
+                text = pattern.sub(replacement, text)
+            html = escape(text)
             return html.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
     return ""
 

@@ -557,6 +557,21 @@ def test_search_page_facet_links(faceted, client):
     assert "<h2>Provider</h2>" in everything
 
 
+def test_snippets_show_plain_text_not_markdown(db):
+    make_term("Edge Cache")
+    make_term(
+        "Origin Shield",
+        definition="Set **quokka** headers with `Cache-Control`, as [[Edge Cache|the edge]] "
+        "and [the guide](https://example.com/guide) say.",
+    )
+    hit = search.search_terms("quokka").page(1).object_list[0]
+    assert hit.term.name == "Origin Shield"
+    assert "`" not in hit.snippet and "**" not in hit.snippet and "[" not in hit.snippet
+    assert "<mark>quokka</mark> headers with Cache-Control, as the edge and the guide" in (
+        hit.snippet
+    )
+
+
 def test_search_page_paginates(db, client):
     for i in range(25):
         make_term(f"Pager {i:02}")
