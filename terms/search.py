@@ -199,7 +199,7 @@ def _term_rows(ids):
         f"JOIN terms_category c ON c.id = t.category_id WHERE t.id IN ({marks})",
         ids,
     )
-    return {row[_HIT_TERM.index("id")]: tuple(row) for row in rows}
+    return {row[_HIT_ID]: tuple(row) for row in rows}
 
 
 def _term_from_row(row):
@@ -215,6 +215,7 @@ def _in_field_order(model, names):
 
 _HIT_TERM = _in_field_order(Term, {"id", "name", "slug", "summary", "difficulty", "category_id"})
 _HIT_CATEGORY = _in_field_order(Category, {"id", "name", "slug"})
+_HIT_ID = _HIT_TERM.index("id")
 
 
 # ---------------------------------------------------------------------------- parsing

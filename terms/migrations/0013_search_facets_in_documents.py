@@ -39,14 +39,13 @@ SQLITE_NAMES_INDEX = [
 def sqlite_triggers(names_index=True):
     """The triggers keeping FTS5 in step with the documents (without the names index: as
     they were before this migration, for going back)."""
-    names = names_index or ""
-    add_names = names and (
-        f"INSERT INTO terms_searchname_fts(rowid, {NAME_COLUMNS}) VALUES ({NEW_NAMES});"
-    )
-    drop_names = names and (
-        f"INSERT INTO terms_searchname_fts(terms_searchname_fts, rowid, {NAME_COLUMNS}) "
-        f"VALUES ('delete', {OLD_NAMES});"
-    )
+    add_names = drop_names = ""
+    if names_index:
+        add_names = f"INSERT INTO terms_searchname_fts(rowid, {NAME_COLUMNS}) VALUES ({NEW_NAMES});"
+        drop_names = (
+            f"INSERT INTO terms_searchname_fts(terms_searchname_fts, rowid, {NAME_COLUMNS}) "
+            f"VALUES ('delete', {OLD_NAMES});"
+        )
     add = f"INSERT INTO terms_search_fts(rowid, {TEXT_COLUMNS}) VALUES ({NEW});"
     drop = (
         f"INSERT INTO terms_search_fts(terms_search_fts, rowid, {TEXT_COLUMNS}) "
