@@ -377,6 +377,11 @@ class _Backend:
         difficulty, providers); None when more than `limit` match, too many to rank."""
         raise NotImplementedError
 
+    def name_ids(self, query, filters, limit, ranked=True):
+        """Ids of up to `limit` matches in names and services: the best (ranking them all),
+        or with `ranked=False` the first in index order."""
+        raise NotImplementedError
+
     def facet_rows(self, ids):
         """(term_id, category_id, difficulty, providers) of these terms."""
         in_ids, param = self.in_ids(ids)
@@ -432,13 +437,6 @@ class _Sqlite(_Backend):
         where, params = filters.sql(f"{table}.rowid")
         return table, f"{table} MATCH %s{where}", [self._match(query), *params]
 
-    def count(self, query, filters, cap, names_only=False):
-        if not query.positive:
-            return 0
-        table, where, params = self._where(query, filters, names_only)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s)"
-        return _rows(sql, [*params, cap])[0][0]
-
     def matches(self, query, filters, limit):
         if not query.positive:
             return []
@@ -462,9 +460,10 @@ class _Sqlite(_Backend):
         if not query.positive:
             return []
         # Counting first is cheap on the names index, and ranking more than `limit` is not.
-        if self.count(query, filters, limit + 1, names_only=True) > limit:
-            return None
         table, where, params = self._where(query, filters, True)
+        counted = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s)"
+        if _rows(counted, [*params, limit + 1])[0][0] > limit:
+            return None
         return _rows(
             f"SELECT {table}.rowid, {FACET_COLUMNS} FROM {table} "
             f"JOIN {self.FACETS_FROM} ON d.term_id = {table}.rowid WHERE {where} "
@@ -472,10 +471,10 @@ class _Sqlite(_Backend):
             [*params, limit],
         )
 
-    def ids(self, query, filters, limit, ranked=True, names_only=False):
+    def name_ids(self, query, filters, limit, ranked=True):
         if not query.positive:
             return []
-        table, where, params = self._where(query, filters, names_only)
+        table, where, params = self._where(query, filters, True)
         order = " ORDER BY rank" if ranked else ""
         sql = f"SELECT rowid FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
@@ -595,15 +594,6 @@ class _Postgres(_Backend):
         return vector, f"{vector} @@ to_tsquery('english'::regconfig, %s){where}", [raw, *params]
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
-    def count(self, query, filters, cap, names_only=False):
-        if not query.positive:
-            return 0
-        _, where, params = self._where(query, filters, names_only)
-        sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM terms_searchdocument d WHERE {where} LIMIT %s) s"
-        )
-        return _rows(sql, [*params, cap])[0][0]
-
     def matches(self, query, filters, limit):
         if not query.positive:
             return []
@@ -620,7 +610,7 @@ class _Postgres(_Backend):
         if not query.positive:
             return []
         # One read of up to limit + 1 rows, each ranked on the stored vector's name and
-        # service positions (see ids()): counting them first would read them twice.
+        # service positions (see name_ids()): counting them first would read them twice.
         _, where, params = self._where(query, filters, True)
         rows = _rows(
             "SELECT d.term_id, ts_rank(%s::float4[], d.vector, "
@@ -633,21 +623,20 @@ class _Postgres(_Backend):
         rows.sort(key=lambda row: (-row[1], row[0]))
         return [(row[0], *row[2:]) for row in rows]
 
-    def ids(self, query, filters, limit, ranked=True, names_only=False):
+    def name_ids(self, query, filters, limit, ranked=True):
         if not query.positive:
             return []
-        vector, where, params = self._where(query, filters, names_only)
+        _, where, params = self._where(query, filters, True)
         order = ""
         if ranked:
             # Name matches rank on the stored vector's name and service positions (weights
             # A and B): the same order as ranking the names index's expression, without
             # parsing every match's names again.
-            rank_query = self._tsquery(query, "AB") if names_only else params[0]
             order = (
                 " ORDER BY ts_rank(%s::float4[], d.vector, to_tsquery('english'::regconfig, %s))"
                 " DESC, d.term_id"
             )
-            params += [self.WEIGHTS, rank_query]
+            params += [self.WEIGHTS, self._tsquery(query, "AB")]
         sql = f"SELECT d.term_id FROM terms_searchdocument d WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
@@ -1010,7 +999,7 @@ def _did_you_mean(backend, parsed, vocabulary=None, limit=3):
     ids = _name_ranked(backend, key, Filters())[:limit]
     if len(ids) < limit:
         query = Query([("word", [w]) for w in corrected])
-        more = backend.ids(query, Filters(), limit, names_only=True)
+        more = backend.name_ids(query, Filters(), limit)
         ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
     terms = _load_terms(ids)
     return [
@@ -1157,8 +1146,12 @@ def suggest(prefix, limit=8):
 
 
 def _fts_ranked_names(backend, query, limit):
-    count = backend.count(query, Filters(), RANK_LIMIT + 1, names_only=True)
-    return backend.ids(query, Filters(), limit, ranked=count <= RANK_LIMIT, names_only=True)
+    """Up to `limit` ids of matches in names and services: ranked when there are few enough
+    to rank (as search ranks them), else the first in index order."""
+    hits = backend.name_hits(query, Filters(), RANK_LIMIT)
+    if hits is None:
+        return backend.name_ids(query, Filters(), limit, ranked=False)
+    return [row[0] for row in hits[:limit]]
 
 
 # ---------------------------------------------------------------------------- indexing

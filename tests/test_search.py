@@ -164,10 +164,8 @@ def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkey
     service.service = "Nebula Finder"
     service.save()
     assert first("nebula") == "Star Catalogue"
-    names_only = search._backend().count(
-        search.parse("quasar"), search.Filters(), 10, names_only=True
-    )
-    assert names_only == 0
+    in_names = search._backend().name_hits(search.parse("quasar"), search.Filters(), 10)
+    assert in_names == []
 
 
 def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch):
@@ -202,7 +200,7 @@ def test_sqlite_rebuild_keeps_the_triggers(db):
     assert triggers() == expected
     make_term("Quokka Cache")
     assert found("quokka") == {"Quokka Cache"}
-    assert search._backend().ids(search.parse("quokka"), search.Filters(), 5, names_only=True)
+    assert search._backend().name_ids(search.parse("quokka"), search.Filters(), 5)
 
 
 def test_count_stops_at_the_limit_and_says_so(db, monkeypatch):
