@@ -91,6 +91,7 @@ from terms.models import (
     Term,
     UseCase,
 )
+from terms.snippets import Highlighter
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,6 @@ BATCH = 2_000
 
 _TOKEN = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
-_MARK_START, _MARK_END = "\ue000", "\ue001"
 # PostgreSQL's English stop words, dropped on both backends so they behave alike.
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -164,13 +164,12 @@ class SearchResults:
         key = f"{self.cache_key}:page:{per_page}:{page.number}" if self.cache_key else None
         hits = _cached(key) if key else None
         if hits is None:
-            rows = _term_rows(ids)
-            snippets = (
-                _backend().snippets(self.parsed, ids, few=not self.total_capped)
-                if self.parsed and ids
-                else {}
-            )
-            hits = [(rows[pk], snippets.get(pk)) for pk in ids if pk in rows]
+            rows = _term_rows(ids, texts=True)
+            highlighter = Highlighter(self.parsed) if self.parsed else None
+            hits = [
+                (row[:_HIT_COLUMNS], highlighter.snippet(row[_HIT_COLUMNS:]) if highlighter else "")
+                for row in (rows[pk] for pk in ids if pk in rows)
+            ]
             if key:
                 _cache(key, hits, settings.SEARCH_CACHE_SECONDS)
         page.object_list = [
@@ -186,17 +185,22 @@ def _load_terms(ids):
     return {pk: _term_from_row(row) for pk, row in _term_rows(ids).items()}
 
 
-def _term_rows(ids):
-    """{id: row} of what _term_from_row() needs, in one query. Raw SQL, as the ORM spent
+def _term_rows(ids, texts=False):
+    """{id: row} of what _term_from_row() needs, in one query; with `texts`, followed by
+    the texts a snippet is taken from (see terms.snippets). Raw SQL, as the ORM spent
     longer building the query than the database took to run it; plain rows, so they can
     be cached."""
     if not ids:
         return {}
     marks = ", ".join(["%s"] * len(ids))
     columns = [f"t.{name}" for name in _HIT_TERM] + [f"c.{name}" for name in _HIT_CATEGORY]
+    joined = ""
+    if texts:
+        columns += [f"d.{name}" for name in SNIPPET_SOURCES]
+        joined = " LEFT JOIN terms_searchdocument d ON d.term_id = t.id"
     rows = _rows(
         f"SELECT {', '.join(columns)} FROM terms_term t "
-        f"JOIN terms_category c ON c.id = t.category_id WHERE t.id IN ({marks})",
+        f"JOIN terms_category c ON c.id = t.category_id{joined} WHERE t.id IN ({marks})",
         ids,
     )
     return {row[_HIT_ID]: tuple(row) for row in rows}
@@ -216,6 +220,9 @@ def _in_field_order(model, names):
 _HIT_TERM = _in_field_order(Term, {"id", "name", "slug", "summary", "difficulty", "category_id"})
 _HIT_CATEGORY = _in_field_order(Category, {"id", "name", "slug"})
 _HIT_ID = _HIT_TERM.index("id")
+_HIT_COLUMNS = len(_HIT_TERM) + len(_HIT_CATEGORY)
+# The document fields a snippet may come from, in the order they are tried.
+SNIPPET_SOURCES = ["definition", "body", "services"]
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -367,11 +374,6 @@ class _Backend:
         """{term_id: rank} of the rows matches() found, when all of them are to be ranked."""
         return {row[0]: row[1] for row in found}
 
-    def snippets(self, query, ids, few=True):
-        """{term_id: snippet HTML} for these terms (see _best_snippet); `few`: the query
-        matched no more terms than are counted."""
-        raise NotImplementedError
-
     def name_hits(self, query, filters, limit):
         """The matches in names and services, best first, as (term_id, category_id,
         difficulty, providers); None when more than `limit` match, too many to rank."""
@@ -478,25 +480,6 @@ class _Sqlite(_Backend):
         order = " ORDER BY rank" if ranked else ""
         sql = f"SELECT rowid FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
-
-    def snippets(self, query, ids, few=True):
-        match = self._match(query)
-        if not match:
-            return {}
-        picks = ", ".join(f"snippet(terms_search_fts, {i}, %s, %s, '…', 24)" for i in (2, 3, 1))
-        marks = [_MARK_START, _MARK_END] * 3
-        # With few matches, one pass over those between the first and last id: "rowid IN"
-        # starts the match over for each id (0.9 of 2.3 ms for a page of 20), which is
-        # still cheaper than passing over a common word's tens of thousands.
-        rowids, params = "rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
-        if few:
-            rowids, params = "rowid BETWEEN %s AND %s AND +" + rowids, [min(ids), max(ids), *params]
-        rows = _rows(
-            f"SELECT rowid, {picks} FROM terms_search_fts WHERE terms_search_fts MATCH %s "
-            f"AND {rowids}",
-            [*marks, match, *params],
-        )
-        return {row[0]: _best_snippet(row[1:]) for row in rows}
 
     def similar_words(self, word, limit=30):
         grams = {word[i : i + 3] for i in range(len(word) - 2)}
@@ -640,39 +623,6 @@ class _Postgres(_Backend):
         sql = f"SELECT d.term_id FROM terms_searchdocument d WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
-    HEADLINE = (
-        "ts_headline('english'::regconfig, d.{column}, to_tsquery('english'::regconfig, %s), "
-        '\'StartSel="{start}", StopSel="{stop}", MaxWords=30, MinWords=12, '
-        'MaxFragments=1, FragmentDelimiter=" … "\')'
-    )
-
-    def snippets(self, query, ids, few=True):
-        """One headline per term, of the first field (definition, body, services) that
-        matches: the stored vector's weight labels say which, so no other field is parsed."""
-        raw = self._tsquery(query)
-        if raw is None:
-            return {}
-        cases, params = [], []
-        for column, weight in (("definition", "C"), ("body", "D"), ("services", "B")):
-            headline = self.HEADLINE.format(column=column, start=_MARK_START, stop=_MARK_END)
-            cases.append(f"WHEN d.vector @@ to_tsquery('english'::regconfig, %s) THEN {headline}")
-            params += [self._any_word(query, weight), raw]
-        rows = _rows(
-            f"SELECT d.term_id, CASE {' '.join(cases)} END FROM terms_searchdocument d "
-            "WHERE d.term_id = ANY(%s::bigint[])",
-            [*params, list(ids)],
-        )
-        return {pk: _best_snippet([text]) for pk, text in rows}
-
-    @staticmethod
-    def _any_word(query, weight):
-        """A raw tsquery matching any positive word of `query` in the field of `weight`."""
-        return " | ".join(
-            f"'{token}':" + ("*" if kind == "prefix" else "") + weight
-            for kind, words in query.positive
-            for token in words
-        )
-
     def similar_words(self, word, limit=30):
         rows = _rows(
             # Nearest by trigram distance, straight from the GiST index (migration 0007).
@@ -786,28 +736,6 @@ SEARCH_TABLES = [
 
 def _backend():
     return _Postgres() if connection.vendor == "postgresql" else _Sqlite()
-
-
-# What readers should not see of the Markdown the index holds: [[Name|shown]] and [[Name]]
-# links, [text](url) links, `code` and **strong** marks.
-_MARKDOWN = [
-    (re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]"), r"\1"),
-    (re.compile(r"\[([^\]]*)\]\([^)\s]*\)"), r"\1"),
-    (re.compile(r"`|\*\*"), ""),
-]
-
-
-def _best_snippet(candidates):
-    """The first snippet with a highlighted match, as plain text (see _MARKDOWN), escaped,
-    with the marks made <mark>."""
-    for text in candidates:
-        if text and _MARK_START in text:
-            text = " ".join(text.split())
-            for pattern, replacement in _MARKDOWN:
-                text = pattern.sub(replacement, text)
-            html = escape(text)
-            return html.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
-    return ""
 
 
 # ---------------------------------------------------------------------------- searching

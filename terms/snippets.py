@@ -1,0 +1,139 @@
+"""Search snippets: the passage of a hit's text that matches the reader's query, marked.
+
+The same code serves both databases. It reads the document text the search index holds
+(definition, then use cases and FAQs, then services) and needs no second pass of the
+full-text engine: FTS5's ``snippet()`` and PostgreSQL's ``ts_headline()`` parse every
+candidate field of every hit again, which cost a search page more than finding its results.
+
+Words match the way the index matches them: by their English Snowball stem (PostgreSQL's
+'english' configuration uses the same stemmer; FTS5's Porter stemmer agrees on nearly every
+word), or by their start for a ``prefix*`` query.
+"""
+
+import html
+import re
+import threading
+from functools import lru_cache
+
+import snowballstemmer
+
+WIDTH = 180  # characters in a snippet, about 25 words
+LEAD = 50  # characters shown before the passage's first match
+MAX_MATCHES = 32  # passages compared per field
+
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+_SPACE = re.compile(r"\s")
+# What readers should not see of the Markdown the index holds: [[Name|shown]] and [[Name]]
+# links, [text](url) links, `code` and **strong** marks.
+_MARKDOWN = [
+    (re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\([^)\s]*\)"), r"\1"),
+    (re.compile(r"`|\*\*"), ""),
+]
+_local = threading.local()  # a stemmer keeps state while it works: one per thread
+
+
+@lru_cache(maxsize=20_000)
+def stem(word):
+    """The English Snowball stem of a lower-case word."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
+
+
+class Highlighter:
+    """Marks the words of a parsed query (see terms.search.Query) in texts."""
+
+    def __init__(self, query):
+        # (stem or prefix, is_prefix) per distinct positive word; excluded words are not
+        # in the results' text, so there is nothing of them to show.
+        terms = {}
+        for kind, words in query.positive:
+            for i, word in enumerate(words):
+                prefix = kind == "prefix" and i == len(words) - 1
+                terms.setdefault((word if prefix else stem(word), prefix), len(terms))
+        self.terms = terms
+        # Candidates: words starting with a stem ("polici" of "policy": its stem's "y"
+        # becomes "i", so the "i" is left out of what is searched for), checked by _term().
+        starts = sorted({t[:-1] if t.endswith("i") and not p else t for t, p in terms}, key=len)
+        self.pattern = (
+            re.compile(
+                r"(?<![^\W_])(?:" + "|".join(map(re.escape, reversed(starts))) + r")[^\W_]*",
+                re.IGNORECASE,
+            )
+            if starts
+            else None
+        )
+
+    def _term(self, word):
+        """Which query word this text word is (its index), or None."""
+        word = word.casefold()
+        found = self.terms.get((stem(word), False))
+        if found is None:
+            found = next((i for (t, p), i in self.terms.items() if p and word.startswith(t)), None)
+        return found
+
+    def _matches(self, text, start=0, end=None, limit=None):
+        """(start, end, term index) of the query's words in text[start:end]."""
+        found = []
+        for match in self.pattern.finditer(text, start, len(text) if end is None else end):
+            term = self._term(match.group())
+            if term is not None:
+                found.append((match.start(), match.end(), term))
+                if len(found) == limit:
+                    break
+        return found
+
+    def snippet(self, texts):
+        """Safe HTML: the passage of the first text that holds a query word, its words
+        marked with <mark> and everything else escaped; "" when no text holds one."""
+        if self.pattern is None:
+            return ""
+        for text in texts:
+            if not text:
+                continue
+            text = plain(text)
+            matches = self._matches(text, limit=MAX_MATCHES)
+            if matches:
+                return self._passage(text, matches)
+        return ""
+
+    def _passage(self, text, matches):
+        # The window that shows the most different query words; the first of those.
+        best, best_score = None, 0
+        for anchor, anchor_end, _ in matches:
+            start, end = _window(text, anchor, anchor_end)
+            score = len({term for s, e, term in matches if s >= start and e <= end})
+            if score > best_score:
+                best, best_score = (start, end), score
+        start, end = best
+        parts, position = [], start
+        for s, e, _ in self._matches(text, start, end):
+            parts += [text[position:s], _MARK_START, text[s:e], _MARK_END]
+            position = e
+        parts.append(text[position:end])
+        shown = " ".join("".join(parts).split())
+        shown = ("… " if start > 0 else "") + shown + (" …" if end < len(text) else "")
+        return html.escape(shown).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+
+
+def _window(text, anchor, anchor_end):
+    """[start, end) of about WIDTH characters from LEAD before `anchor`, on word breaks."""
+    start = max(0, anchor - LEAD)
+    if start > 0:
+        space = _SPACE.search(text, start, anchor)
+        start = space.end() if space else anchor
+    end = max(start + WIDTH, anchor_end)
+    if end < len(text):
+        space = max(text.rfind(" ", anchor_end, end), text.rfind("\n", anchor_end, end))
+        end = space if space >= 0 else anchor_end
+    return start, min(end, len(text))
+
+
+def plain(text):
+    """`text` without the Markdown marks readers should not see."""
+    if "[" in text or "`" in text or "*" in text:
+        for pattern, replacement in _MARKDOWN:
+            text = pattern.sub(replacement, text)
+    return text
