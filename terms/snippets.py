@@ -13,7 +13,7 @@ word), or by their start for a ``prefix*`` query.
 import html
 import re
 import threading
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 
@@ -56,15 +56,15 @@ class Highlighter:
         self.terms = terms
         # Candidates: words starting with a stem ("polici" of "policy": its stem's "y"
         # becomes "i", so the "i" is left out of what is searched for), checked by _term().
+        # The pattern starts with the words themselves, so the regex engine can skip to
+        # them; whether a candidate starts a word is checked after.
         starts = sorted({t[:-1] if t.endswith("i") and not p else t for t, p in terms}, key=len)
-        self.pattern = (
-            re.compile(
-                r"(?<![^\W_])(?:" + "|".join(map(re.escape, reversed(starts))) + r")[^\W_]*",
-                re.IGNORECASE,
-            )
-            if starts
-            else None
-        )
+        alternatives = "|".join(map(re.escape, reversed(starts)))
+        self.pattern = re.compile(rf"(?:{alternatives})[^\W_]*") if starts else None
+
+    @cached_property
+    def folded_pattern(self):
+        return re.compile(self.pattern.pattern, re.IGNORECASE)
 
     def _term(self, word):
         """Which query word this text word is (its index), or None."""
@@ -76,11 +76,20 @@ class Highlighter:
 
     def _matches(self, text, start=0, end=None, limit=None):
         """(start, end, term index) of the query's words in text[start:end]."""
+        # Matched in lower case, unless that changes the text's length (a few letters
+        # outside ASCII do), which would shift every position.
+        lowered = text.lower()
+        pattern = self.pattern
+        if len(lowered) != len(text):
+            lowered, pattern = text, self.folded_pattern
         found = []
-        for match in self.pattern.finditer(text, start, len(text) if end is None else end):
+        for match in pattern.finditer(lowered, start, len(text) if end is None else end):
+            at = match.start()
+            if at and lowered[at - 1].isalnum():
+                continue  # inside a word
             term = self._term(match.group())
             if term is not None:
-                found.append((match.start(), match.end(), term))
+                found.append((at, match.end(), term))
                 if len(found) == limit:
                     break
         return found
