@@ -63,7 +63,6 @@ before it are never served after it commits, in any process.
 import hashlib
 import json
 import logging
-import math
 import re
 import threading
 import unicodedata
@@ -71,6 +70,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import batched
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.cache import caches
@@ -366,13 +366,13 @@ class _Backend:
 
     def matches(self, query, filters, limit):
         """Up to `limit` full-text matches, unordered, as (term_id, rank, category_id,
-        difficulty, providers): lower ranks are better (None: see ranks()); the rest is
+        difficulty, providers): lower ranks are better (None: see ranked()); the rest is
         what facets count."""
         raise NotImplementedError
 
-    def ranks(self, query, filters, found):
-        """{term_id: rank} of the rows matches() found, when all of them are to be ranked."""
-        return {row[0]: row[1] for row in found}
+    def ranked(self, query, filters, found):
+        """Term ids of the rows matches() found, best first (ties by id)."""
+        return [row[0] for row in sorted(found, key=itemgetter(1, 0))]
 
     def name_hits(self, query, filters, limit):
         """The matches in names and services, best first, as (term_id, category_id,
@@ -444,19 +444,23 @@ class _Sqlite(_Backend):
             return []
         table, where, params = self._where(query, filters, False)
         # Unranked: bm25 costs more than finding the match, and when there are more than
-        # RANK_LIMIT matches it would be thrown away. ranks() ranks the others.
+        # RANK_LIMIT matches it would be thrown away. ranked() ranks the others.
         return _rows(
             f"SELECT {table}.rowid, NULL, {FACET_COLUMNS} FROM {table} "
             f"JOIN {self.FACETS_FROM} ON d.term_id = {table}.rowid WHERE {where} LIMIT %s",
             [*params, limit],
         )
 
-    def ranks(self, query, filters, found):
+    def ranked(self, query, filters, found):
         if len(found) < 2:
-            return {}
+            return [row[0] for row in found]
         # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
         table, where, params = self._where(query, filters, False)
-        return dict(_rows(f"SELECT rowid, rank FROM {table} WHERE {where}", params))
+        ranked = _rows(f"SELECT rowid FROM {table} WHERE {where} ORDER BY rank, rowid", params)
+        # Only what matches() found; a match written between the two reads has no rank: last.
+        found = {row[0] for row in found}
+        ids = [row[0] for row in ranked if row[0] in found]
+        return ids + sorted(found.difference(ids)) if len(ids) < len(found) else ids
 
     def name_hits(self, query, filters, limit):
         if not query.positive:
@@ -845,9 +849,7 @@ def _fts_ranked(backend, parsed, filters, found):
     services first, then the rest of `found` (the first matches) in index order. Also the
     facet rows of those name matches, which `found` may not hold."""
     if len(found) <= RANK_LIMIT:
-        ranks = backend.ranks(parsed, filters, found)
-        # A match written between the two reads has no rank yet: last.
-        ids = sorted((row[0] for row in found), key=lambda pk: (ranks.get(pk, math.inf), pk))
+        ids = backend.ranked(parsed, filters, found)
         return ids, []
     name_hits = backend.name_hits(parsed, filters, RANK_LIMIT) or []
     seen = {row[0] for row in name_hits}
