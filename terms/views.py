@@ -8,7 +8,7 @@ can be cached.
 import json
 import string
 from itertools import groupby
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Lower, Substr, Upper
@@ -345,14 +345,15 @@ SEARCH_FACETS = {"category": "Category", "difficulty": "Difficulty", "provider":
 
 def _facet_links(results, params):
     """(title, [(facet, url)]) per facet; a selected value's link removes it."""
+    # Each parameter encoded once, not once per link: a common word has dozens of links.
+    encoded = {key: urlencode({key: value}) for key, value in params.items()}
     groups = []
     for key, title in SEARCH_FACETS.items():
+        kept = [part for name, part in encoded.items() if name != key]
         links = []
         for facet in results.facets.get(key, []):
-            chosen = {k: v for k, v in params.items() if k != key}
-            if not facet.selected:
-                chosen[key] = facet.value
-            links.append((facet, "?" + urlencode(chosen)))
+            parts = kept if facet.selected else [*kept, f"{key}={quote_plus(facet.value)}"]
+            links.append((facet, "?" + "&".join(parts)))
         if links:
             groups.append((title, links))
     return groups
