@@ -103,7 +103,8 @@ class Highlighter:
             if not text:
                 continue
             text = plain(text)
-            matches = self._matches(text, limit=MAX_MATCHES)
+            # With one query word every window shows it once: the first will do.
+            matches = self._matches(text, limit=MAX_MATCHES if len(self.terms) > 1 else 1)
             if matches:
                 return self._passage(text, matches)
         return ""
@@ -116,6 +117,8 @@ class Highlighter:
             score = len({term for s, e, term in matches if s >= start and e <= end})
             if score > best_score:
                 best, best_score = (start, end), score
+                if score == len(self.terms):
+                    break  # shows every query word
         start, end = best
         parts, position = [], start
         for s, e, _ in self._matches(text, start, end):
