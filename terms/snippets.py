@@ -144,7 +144,9 @@ def _window(text, anchor, anchor_end):
 
 
 def plain(text):
-    """`text` without the Markdown marks readers should not see."""
+    """`text` without the Markdown marks readers should not see. Narrower than
+    terms.rendering.plain_text(), which also drops every _, # and >: a snippet quotes the
+    text, where "max_tokens" or "C#" must read as written."""
     if "[" in text or "`" in text or "*" in text:
         for pattern, replacement in _MARKDOWN:
             text = pattern.sub(replacement, text)

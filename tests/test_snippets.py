@@ -76,5 +76,11 @@ def test_shows_plain_text_not_markdown():
     )
 
 
+def test_quotes_characters_that_belong_to_the_text():
+    assert snippet("zircon", "Set max_tokens in C# > 2 for zircon.") == (
+        "Set max_tokens in C# &gt; 2 for <mark>zircon</mark>."
+    )
+
+
 def test_a_query_without_positive_words_marks_nothing():
     assert snippet("-zircon", "zircon") == ""
