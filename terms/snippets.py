@@ -74,16 +74,21 @@ class Highlighter:
             found = next((i for (t, p), i in self.terms.items() if p and word.startswith(t)), None)
         return found
 
-    def _matches(self, text, start=0, end=None, limit=None):
-        """(start, end, term index) of the query's words in text[start:end]."""
-        # Matched in lower case, unless that changes the text's length (a few letters
-        # outside ASCII do), which would shift every position.
+    def _searchable(self, text):
+        """(the text to search, the pattern to search it with): the text in lower case,
+        unless that changes its length (a few letters outside ASCII do), which would shift
+        every position; then the text as it is, searched case-insensitively."""
         lowered = text.lower()
-        pattern = self.pattern
         if len(lowered) != len(text):
-            lowered, pattern = text, self.folded_pattern
+            return text, self.folded_pattern
+        return lowered, self.pattern
+
+    def _matches(self, searchable, start=0, end=None, limit=None):
+        """(start, end, term index) of the query's words in a _searchable() text, between
+        `start` and `end`."""
+        lowered, pattern = searchable
         found = []
-        for match in pattern.finditer(lowered, start, len(text) if end is None else end):
+        for match in pattern.finditer(lowered, start, len(lowered) if end is None else end):
             at = match.start()
             if at and lowered[at - 1].isalnum():
                 continue  # inside a word
@@ -103,13 +108,14 @@ class Highlighter:
             if not text:
                 continue
             text = plain(text)
+            searchable = self._searchable(text)  # once per text, for both passes below
             # With one query word every window shows it once: the first will do.
-            matches = self._matches(text, limit=MAX_MATCHES if len(self.terms) > 1 else 1)
+            matches = self._matches(searchable, limit=MAX_MATCHES if len(self.terms) > 1 else 1)
             if matches:
-                return self._passage(text, matches)
+                return self._passage(text, searchable, matches)
         return ""
 
-    def _passage(self, text, matches):
+    def _passage(self, text, searchable, matches):
         # The window that shows the most different query words; the first of those.
         best, best_score = None, 0
         for anchor, anchor_end, _ in matches:
@@ -121,7 +127,7 @@ class Highlighter:
                     break  # shows every query word
         start, end = best
         parts, position = [], start
-        for s, e, _ in self._matches(text, start, end):
+        for s, e, _ in self._matches(searchable, start, end):
             parts += [text[position:s], _MARK_START, text[s:e], _MARK_END]
             position = e
         parts.append(text[position:end])
