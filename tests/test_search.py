@@ -14,6 +14,8 @@ from terms.models import (
     Category,
     Provider,
     ProviderEquivalent,
+    SearchName,
+    SearchWord,
     SearchWordKey,
     Term,
     UseCase,
@@ -297,6 +299,49 @@ def test_rebuild_command_restores_a_cleared_index(sample):
     SearchDocument.objects.all().delete()
     call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert first("RAG") == "Retrieval-Augmented Generation (RAG)"
+
+
+def index_contents():
+    """Every row of the search index, in a comparable form."""
+    vector = ", vector::text" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT term_id, names, services, definition, body, category_id, difficulty, "
+            f"providers{vector} FROM terms_searchdocument ORDER BY term_id"
+        )
+        documents = cursor.fetchall()
+    return {
+        "documents": documents,
+        "names": set(SearchName.objects.values_list("term_id", "key", "label", "is_alias")),
+        "words": set(SearchWord.objects.values_list("word", flat=True)),
+        "keys": set(SearchWordKey.objects.values_list("key", "word")),
+    }
+
+
+def parallel_plans():
+    """Make PostgreSQL run every plan it can in a parallel worker, even a small one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        name = (
+            "debug_parallel_query" if int(cursor.fetchone()[0]) >= 160000 else "force_parallel_mode"
+        )
+        cursor.execute(f"SET LOCAL {name} = on")
+
+
+def test_rebuild_indexes_what_saving_indexed(sample):
+    # The import indexed each term as it saved it; a rebuild writes the same index in bulk
+    # (and on PostgreSQL computes the documents in parallel workers).
+    saved = index_contents()
+    assert len(saved["documents"]) == Term.objects.count()
+    if connection.vendor == "postgresql":
+        parallel_plans()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {search._Postgres.DOCUMENTS_SELECT}")
+            plan = [row[0] for row in cursor.fetchall()]
+        # Only a plan that is parallel safe throughout runs under a Gather as a whole.
+        assert plan[0].startswith("Gather"), plan
+    assert search.rebuild_index() == Term.objects.count()
+    assert index_contents() == saved
 
 
 def test_postgresql_keeps_vectors_in_the_row(sample):
