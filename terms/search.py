@@ -1137,12 +1137,12 @@ def rebuild_index():
         backend.before_rebuild()
         backend.empty(SEARCH_TABLES)
         sources = _name_sources(None)
+        backend.insert_all_documents()
         # Working out names, words and typo keys is Python's work, and building the document
-        # indexes the database's, mostly on one core: the two run side by side (the thread
-        # does not touch the database).
+        # indexes the database's, on one core: the two run side by side (the thread does not
+        # touch the database).
         with ThreadPoolExecutor(max_workers=1) as pool:
             names = pool.submit(_name_rows, *sources)
-            backend.insert_all_documents()
             backend.index_documents()
             names = names.result()
         _insert_names(backend, *names, fresh=True)
