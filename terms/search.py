@@ -700,7 +700,7 @@ class _Postgres(_Backend):
     def insert_all_documents(self):
         # PostgreSQL never runs the SELECT of an INSERT in parallel, but it does that of a
         # CREATE TABLE ... AS: computing the documents there, on every core, then copying
-        # them into the index took 31-35 s at 100,000 terms on 2 cores, against 56 s for the
+        # them into the index took 29-35 s at 100,000 terms on 2 cores, against 56 s for the
         # INSERT alone. toast_tuple_target: staged rows are read once, so stay uncompressed.
         _execute(
             "CREATE TEMPORARY TABLE terms_search_rebuild WITH (toast_tuple_target = 8160) "

@@ -7,7 +7,7 @@ subqueries that gather a term's aliases, services, use cases and FAQs (the leade
 those). Inside a function marked PARALLEL SAFE the same subqueries do run in the workers,
 so a rebuild (terms.search) computes every document in parallel into a temporary table and
 copies that into the index. At 100,000 terms on a 2-core machine, the documents took 55.7 s
-as one INSERT ... SELECT, and 31-35 s this way. Reindexing a few terms on save reads the
+as one INSERT ... SELECT, and 29-35 s this way. Reindexing a few terms on save reads the
 same function, so both paths index the same text.
 """
 
