@@ -6,6 +6,8 @@ services; with this index that set is found without reading every matching docum
 
 from django.db import migrations
 
+from terms.migrations._postgresql import postgresql_only
+
 FORWARDS = (
     "CREATE INDEX terms_searchdocument_names_gin ON terms_searchdocument "
     "USING gin (to_tsvector('english'::regconfig, names || ' ' || services))"
@@ -13,15 +15,7 @@ FORWARDS = (
 BACKWARDS = "DROP INDEX terms_searchdocument_names_gin"
 
 
-def run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("terms", "0005_search_backends")]
 
-    operations = [migrations.RunPython(run(FORWARDS), run(BACKWARDS))]
+    operations = [postgresql_only([FORWARDS], [BACKWARDS])]

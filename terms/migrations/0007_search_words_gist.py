@@ -6,6 +6,8 @@
 
 from django.db import migrations
 
+from terms.migrations._postgresql import postgresql_only
+
 FORWARDS = [
     "DROP INDEX IF EXISTS terms_searchword_trgm",
     "CREATE INDEX terms_searchword_trgm_gist ON terms_searchword USING gist (word gist_trgm_ops)",
@@ -16,16 +18,7 @@ BACKWARDS = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("terms", "0006_search_names_vector")]
 
-    operations = [migrations.RunPython(run(FORWARDS), run(BACKWARDS))]
+    operations = [postgresql_only(FORWARDS, BACKWARDS)]

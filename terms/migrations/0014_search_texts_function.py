@@ -13,6 +13,8 @@ same function, so both paths index the same text.
 
 from django.db import migrations
 
+from terms.migrations._postgresql import postgresql_only
+
 FORWARDS = """
 CREATE FUNCTION terms_search_texts(t terms_term,
     OUT names text, OUT services text, OUT body text, OUT providers text)
@@ -46,15 +48,7 @@ $$
 BACKWARDS = "DROP FUNCTION terms_search_texts(terms_term)"
 
 
-def run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("terms", "0013_search_facets_in_documents")]
 
-    operations = [migrations.RunPython(run(FORWARDS), run(BACKWARDS))]
+    operations = [postgresql_only([FORWARDS], [BACKWARDS])]
