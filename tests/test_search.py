@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -342,6 +342,24 @@ def test_rebuild_indexes_what_saving_indexed(sample):
         assert plan[0].startswith("Gather"), plan
     assert search.rebuild_index() == Term.objects.count()
     assert index_contents() == saved
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")
+def test_searches_read_the_old_index_while_a_rebuild_computes_the_new(committed):
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            search._backend().prepare_documents()
+            with other.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute("SELECT count(*) FROM terms_searchdocument")
+                assert cursor.fetchone()[0] == 2
+                # An edit's reindex waits for the rebuild instead of writing to the old index.
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    cursor.execute("DELETE FROM terms_searchdocument")
+            transaction.set_rollback(True)
+    finally:
+        other.close()
 
 
 def test_postgresql_keeps_vectors_in_the_row(sample):
