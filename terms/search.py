@@ -1151,10 +1151,9 @@ def rebuild_index():
         # indexes the database's, on one core: the two run side by side (the thread does not
         # touch the database).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            names = pool.submit(_name_rows, *sources)
+            name_rows = pool.submit(_name_rows, *sources)
             backend.index_documents()
-            names = names.result()
-        _insert_names(backend, *names, fresh=True)
+        _insert_names(backend, *name_rows.result(), fresh=True)
         backend.after_rebuild()
         _count_change()
     return len(sources[0])
@@ -1201,9 +1200,10 @@ def _insert_names(backend, names, words, fresh):
     """Add SearchNames, and the words not yet in the vocabulary with their typo keys.
     `fresh`: the tables were emptied in this transaction."""
     backend.insert("terms_searchname", ("term_id", "key", "label", "is_alias"), names, fresh)
-    # Words are only ever added, so only new ones need their typo keys.
-    for chunk in batched(sorted(words) if not fresh else [], 5_000):
-        words -= set(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
+    if not fresh:
+        # Words are only ever added, so only new ones need their typo keys.
+        for chunk in batched(sorted(words), 5_000):
+            words -= set(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
     words = sorted(words)
     backend.insert("terms_searchword", ("word",), [(w,) for w in words], fresh)
     keys = [(key, word) for word in words for key in deletions(word)]
