@@ -50,7 +50,9 @@ GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, the
 prefix, then full-text relevance. Ranking every match of a word found in most terms is what
 makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches, each with
 its rank and facet values; when more than ``RANK_LIMIT`` match, only the matches in names and
-services are ranked and the rest follow in index order. "Did you mean" looks a typo's
+services are ranked and the rest follow in index order. (PostgreSQL reads those, and facet
+values it lacks, from ``SearchTitle``: a narrow row per term with its names and services
+vector, where a document row fills a page.) "Did you mean" looks a typo's
 deletions (up to two letters) up in the keys: a few B-tree probes on both backends; a word
 missing two letters falls back to trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
@@ -422,6 +424,9 @@ class _Backend:
         """Write every term's document into the emptied table."""
         _execute(self.DOCUMENTS_SQL.format(where=""))
 
+    # What DOCUMENTS_SQL writes, a row per term.
+    DOCUMENT_TABLES = ["terms_searchdocument"]
+
 
 class _Sqlite(_Backend):
     # A covering index (migration 0013): the document rows are wide and the facet columns
@@ -563,15 +568,11 @@ class _Postgres(_Backend):
     # the same proportions as the bm25 column weights on SQLite.
     WEIGHTS = [0.1, 0.2, 0.5, 1.0]
 
-    def _tsquery(self, query, weights=""):
+    def _tsquery(self, query):
         """The query as to_tsquery('english', …) text, or None when nothing is required."""
 
         def lexeme(token, prefix=False):
-            return (
-                f"'{token}':" + ("*" if prefix else "") + weights
-                if (weights or prefix)
-                else f"'{token}'"
-            )
+            return f"'{token}':*" if prefix else f"'{token}'"
 
         def phrase(words, prefix=False):
             parts = [lexeme(w, prefix and i == len(words) - 1) for i, w in enumerate(words)]
@@ -583,40 +584,40 @@ class _Postgres(_Backend):
         parts += ["!" + phrase(words) for _, words in query.negative]
         return " & ".join(parts)
 
-    # Must match the expression of the terms_searchdocument_names_gin index (migration 0006).
-    NAMES_VECTOR = "to_tsvector('english'::regconfig, names || ' ' || services)"
+    FACETS_FROM = "terms_searchtitle d"
 
     def _where(self, query, filters, names_only):
-        """(vector, WHERE clause, params) for the documents matching `query`."""
-        vector = self.NAMES_VECTOR if names_only else "d.vector"
+        """(table, WHERE clause, params) for the documents matching `query`, or with
+        `names_only` their titles (names and services, a narrow row each) that match it."""
+        table = "terms_searchtitle d" if names_only else "terms_searchdocument d"
         where, params = filters.sql("d.term_id")
         raw = self._tsquery(query)
-        return vector, f"{vector} @@ to_tsquery('english'::regconfig, %s){where}", [raw, *params]
+        return table, f"d.vector @@ to_tsquery('english'::regconfig, %s){where}", [raw, *params]
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
     def matches(self, query, filters, limit):
         if not query.positive:
             return []
-        _, where, params = self._where(query, filters, False)
+        table, where, params = self._where(query, filters, False)
         # The facet columns are in the row the match is read from.
         return _rows(
             "SELECT d.term_id, -ts_rank(%s::float4[], d.vector, "
             f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
-            f"FROM terms_searchdocument d WHERE {where} LIMIT %s",
+            f"FROM {table} WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit],
         )
 
     def name_hits(self, query, filters, limit):
         if not query.positive:
             return []
-        # One read of up to limit + 1 rows, each ranked on the stored vector's name and
-        # service positions (see name_ids()): counting them first would read them twice.
-        _, where, params = self._where(query, filters, True)
+        # One read of up to limit + 1 rows, each ranked: counting them first would read
+        # them twice.
+        table, where, params = self._where(query, filters, True)
         rows = _rows(
             "SELECT d.term_id, ts_rank(%s::float4[], d.vector, "
             f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
-            f"FROM terms_searchdocument d WHERE {where} LIMIT %s",
-            [self.WEIGHTS, self._tsquery(query, "AB"), *params, limit + 1],
+            f"FROM {table} WHERE {where} LIMIT %s",
+            [self.WEIGHTS, params[0], *params, limit + 1],
         )
         if len(rows) > limit:
             return None
@@ -626,18 +627,15 @@ class _Postgres(_Backend):
     def name_ids(self, query, filters, limit, ranked=True):
         if not query.positive:
             return []
-        _, where, params = self._where(query, filters, True)
+        table, where, params = self._where(query, filters, True)
         order = ""
         if ranked:
-            # Name matches rank on the stored vector's name and service positions (weights
-            # A and B): the same order as ranking the names index's expression, without
-            # parsing every match's names again.
             order = (
                 " ORDER BY ts_rank(%s::float4[], d.vector, to_tsquery('english'::regconfig, %s))"
                 " DESC, d.term_id"
             )
-            params += [self.WEIGHTS, self._tsquery(query, "AB")]
-        sql = f"SELECT d.term_id FROM terms_searchdocument d WHERE {where}{order} LIMIT %s"
+            params += [self.WEIGHTS, params[0]]
+        sql = f"SELECT d.term_id FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
 
     def similar_words(self, word, limit=30):
@@ -683,22 +681,35 @@ class _Postgres(_Backend):
         _execute(f"TRUNCATE {', '.join(tables)}")
 
     # A term's texts come from terms_search_texts() (migration 0014), whose subqueries the
-    # workers of a parallel rebuild can run.
-    DOCUMENTS_SELECT = """
+    # workers of a parallel rebuild can run. The title (names A, services B) begins the
+    # document's vector, so a word has the same positions in both. Its parts are parsed twice:
+    # a subquery that computed them once ran above the workers, or in the leader alone.
+    TITLE = (
+        "setweight(to_tsvector('english', x.names), 'A') "
+        "|| setweight(to_tsvector('english', x.services), 'B')"
+    )
+    DOCUMENTS_SELECT = f"""
         SELECT t.id AS term_id, x.names, x.services, t.definition, x.body,
-            setweight(to_tsvector('english', x.names), 'A')
-            || setweight(to_tsvector('english', x.services), 'B')
+            {TITLE}
             || setweight(to_tsvector('english', t.definition), 'C')
             || setweight(to_tsvector('english', x.body), 'D') AS vector,
-            t.category_id, t.difficulty, x.providers
+            t.category_id, t.difficulty, x.providers, {TITLE} AS title
         FROM terms_term t, terms_search_texts(t) x
     """
     DOCUMENT_COLUMNS = (
         "term_id, names, services, definition, body, vector, category_id, difficulty, providers"
     )
-    DOCUMENTS_SQL = (
-        f"INSERT INTO terms_searchdocument ({DOCUMENT_COLUMNS}) {DOCUMENTS_SELECT} {{where}}"
+    # The rest of a WITH statement writing documents and titles from the rows of `source`.
+    WRITE = (
+        f"written AS (INSERT INTO terms_searchdocument ({DOCUMENT_COLUMNS}) "
+        f"SELECT {DOCUMENT_COLUMNS} FROM {{source}}) "
+        "INSERT INTO terms_searchtitle (term_id, vector, category_id, difficulty, providers) "
+        "SELECT term_id, title, category_id, difficulty, providers FROM {source}"
     )
+    DOCUMENTS_SQL = f"WITH documents AS ({DOCUMENTS_SELECT} {{where}}), " + WRITE.format(
+        source="documents"
+    )
+    DOCUMENT_TABLES = ["terms_searchdocument", "terms_searchtitle"]
 
     def prepare_documents(self):
         # From here edits wait for the rebuild to commit (their reindex then writes to the new
@@ -714,16 +725,13 @@ class _Postgres(_Backend):
         )
 
     def insert_all_documents(self):
-        _execute(
-            f"INSERT INTO terms_searchdocument ({self.DOCUMENT_COLUMNS}) "
-            "SELECT * FROM terms_search_rebuild"
-        )
+        _execute("WITH " + self.WRITE.format(source="terms_search_rebuild"))
         _execute("DROP TABLE terms_search_rebuild")
 
     # Built once after the bulk insert: far faster than growing them row by row.
     GIN_INDEXES = {
-        "terms_searchdocument_vector_gin": "USING gin (vector)",
-        "terms_searchdocument_names_gin": f"USING gin (({NAMES_VECTOR}))",
+        "terms_searchdocument_vector_gin": "terms_searchdocument",
+        "terms_searchtitle_vector_gin": "terms_searchtitle",
     }
 
     def before_rebuild(self):
@@ -736,8 +744,8 @@ class _Postgres(_Backend):
             _execute(f"DROP INDEX IF EXISTS {name}")
 
     def index_documents(self):
-        for name, definition in self.GIN_INDEXES.items():
-            _execute(f"CREATE INDEX {name} ON terms_searchdocument {definition}")
+        for name, table in self.GIN_INDEXES.items():
+            _execute(f"CREATE INDEX {name} ON {table} USING gin (vector)")
 
     def after_rebuild(self):
         _execute("SET CONSTRAINTS ALL DEFERRED")
@@ -749,6 +757,7 @@ class _Postgres(_Backend):
 
 SEARCH_TABLES = [
     "terms_searchdocument",
+    "terms_searchtitle",
     "terms_searchname",
     "terms_searchword",
     "terms_searchwordkey",
@@ -1162,8 +1171,8 @@ def rebuild_index():
 def _write(backend, ids):
     """Replace the index entries of these terms (dropping those of deleted terms)."""
     in_ids, param = backend.in_ids(ids)
-    _execute(f"DELETE FROM terms_searchdocument WHERE term_id {in_ids}", [param])
-    _execute(f"DELETE FROM terms_searchname WHERE term_id {in_ids}", [param])
+    for table in [*backend.DOCUMENT_TABLES, "terms_searchname"]:
+        _execute(f"DELETE FROM {table} WHERE term_id {in_ids}", [param])
     _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
     _insert_names(backend, *_name_rows(*_name_sources(ids)), fresh=False)
 

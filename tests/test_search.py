@@ -310,8 +310,14 @@ def index_contents():
             f"providers{vector} FROM terms_searchdocument ORDER BY term_id"
         )
         documents = cursor.fetchall()
+        cursor.execute(
+            f"SELECT term_id, category_id, difficulty, providers{vector} "
+            "FROM terms_searchtitle ORDER BY term_id"
+        )
+        titles = cursor.fetchall()
     return {
         "documents": documents,
+        "titles": titles,
         "names": set(SearchName.objects.values_list("term_id", "key", "label", "is_alias")),
         "words": set(SearchWord.objects.values_list("word", flat=True)),
         "keys": set(SearchWordKey.objects.values_list("key", "word")),
@@ -333,6 +339,10 @@ def test_rebuild_indexes_what_saving_indexed(sample):
     # (and on PostgreSQL computes the documents in parallel workers).
     saved = index_contents()
     assert len(saved["documents"]) == Term.objects.count()
+    # Titles are PostgreSQL's; SQLite has an FTS5 index of names and services instead.
+    assert len(saved["titles"]) == (
+        Term.objects.count() if connection.vendor == "postgresql" else 0
+    )
     if connection.vendor == "postgresql":
         parallel_plans()
         with connection.cursor() as cursor:
