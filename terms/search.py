@@ -387,6 +387,11 @@ class _Backend:
         or with `ranked=False` the first in index order."""
         raise NotImplementedError
 
+    def excluded(self, ids, query):
+        """Those of these term ids whose document matches one of the query's excluded
+        clauses (a name match may have an excluded word elsewhere)."""
+        raise NotImplementedError
+
     def facet_rows(self, ids):
         """(term_id, category_id, difficulty, providers) of these terms."""
         in_ids, param = self.in_ids(ids)
@@ -433,19 +438,30 @@ class _Sqlite(_Backend):
     # come last, in overflow pages.
     FACETS_FROM = "terms_searchdocument d INDEXED BY terms_searchdocument_facets"
 
-    def _match(self, query):
-        def phrase(tokens):
-            return '"' + " ".join(tokens) + '"'
+    @staticmethod
+    def _phrase(tokens):
+        return '"' + " ".join(tokens) + '"'
 
+    def _match(self, query):
         positive = []
         for kind, words in query.positive:
-            positive.append(phrase(words) + (" *" if kind == "prefix" else ""))
+            positive.append(self._phrase(words) + (" *" if kind == "prefix" else ""))
         if not positive:
             return None
         expr = " AND ".join(positive)
         for _, words in query.negative:
-            expr += " NOT " + phrase(words)
+            expr += " NOT " + self._phrase(words)
         return expr
+
+    def excluded(self, ids, query):
+        match = " OR ".join(self._phrase(words) for _, words in query.negative)
+        in_ids, param = self.in_ids(ids)
+        rows = _rows(
+            "SELECT rowid FROM terms_search_fts WHERE terms_search_fts MATCH %s "
+            f"AND rowid {in_ids}",
+            [match, param],
+        )
+        return {row[0] for row in rows}
 
     def _where(self, query, filters, names_only):
         """(FTS5 table, WHERE clause, params) for the documents matching `query`. Matches in
@@ -568,21 +584,29 @@ class _Postgres(_Backend):
     # the same proportions as the bm25 column weights on SQLite.
     WEIGHTS = [0.1, 0.2, 0.5, 1.0]
 
+    @staticmethod
+    def _phrase(words, prefix=False):
+        """Words that follow each other, as to_tsquery() text; `prefix`: the last is one."""
+        parts = [f"'{w}'" for w in words]
+        if prefix:
+            parts[-1] += ":*"
+        return "(" + " <-> ".join(parts) + ")" if len(parts) > 1 else parts[0]
+
     def _tsquery(self, query):
         """The query as to_tsquery('english', …) text, or None when nothing is required."""
-
-        def lexeme(token, prefix=False):
-            return f"'{token}':*" if prefix else f"'{token}'"
-
-        def phrase(words, prefix=False):
-            parts = [lexeme(w, prefix and i == len(words) - 1) for i, w in enumerate(words)]
-            return "(" + " <-> ".join(parts) + ")" if len(parts) > 1 else parts[0]
-
-        parts = [phrase(words, kind == "prefix") for kind, words in query.positive]
+        parts = [self._phrase(words, kind == "prefix") for kind, words in query.positive]
         if not parts:
             return None
-        parts += ["!" + phrase(words) for _, words in query.negative]
+        parts += ["!" + self._phrase(words) for _, words in query.negative]
         return " & ".join(parts)
+
+    def excluded(self, ids, query):
+        rows = _rows(
+            "SELECT term_id FROM terms_searchdocument WHERE term_id = ANY(%s::bigint[]) "
+            "AND vector @@ to_tsquery('english'::regconfig, %s)",
+            [list(ids), " | ".join(self._phrase(words) for _, words in query.negative)],
+        )
+        return {row[0] for row in rows}
 
     FACETS_FROM = "terms_searchtitle d"
 
@@ -878,6 +902,9 @@ def _fts_ranked(backend, parsed, filters, found):
         ids = backend.ranked(parsed, filters, found)
         return ids, []
     name_hits = backend.name_hits(parsed, filters, RANK_LIMIT) or []
+    if parsed.negative and name_hits:
+        excluded = backend.excluded([row[0] for row in name_hits], parsed)
+        name_hits = [row for row in name_hits if row[0] not in excluded]
     seen = {row[0] for row in name_hits}
     ranked = [row[0] for row in name_hits] + [row[0] for row in found if row[0] not in seen]
     return ranked[:MAX_RESULTS], name_hits

@@ -154,6 +154,17 @@ def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
     assert results.total == 7
 
 
+def test_bounded_ranking_keeps_out_what_the_query_excludes(db, monkeypatch):
+    # Too many matches to rank: name matches go first, but only those the whole query matches.
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    for i in range(6):
+        make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
+    make_term("Quasar Catalogue", definition="Lists every pulsar too.")
+    make_term("Quasar Atlas", definition="Maps them.")
+    assert found("quasar -pulsar") == {"Quasar Atlas"} | {f"Filler {i}" for i in range(6)}
+    assert first("quasar -pulsar") == "Quasar Atlas"
+
+
 def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkeypatch):
     monkeypatch.setattr(search, "RANK_LIMIT", 2)
     for i in range(6):
