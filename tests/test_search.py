@@ -177,8 +177,7 @@ def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkey
     service.service = "Nebula Finder"
     service.save()
     assert first("nebula") == "Star Catalogue"
-    in_names = search._backend().name_hits(search.parse("quasar"), search.Filters(), 10)
-    assert in_names == []
+    assert name_hits("quasar") == []
 
 
 def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch):
@@ -241,10 +240,24 @@ def test_updated_definition_replaces_old_words(db):
     assert found("submarines") == {"Photon Relay"}
 
 
+def name_hits(query):
+    """The names-and-services matches (PostgreSQL: the title rows) with their facet values."""
+    return search._backend().name_hits(search.parse(query), search.Filters(), 10)
+
+
 def test_deleted_term_leaves_the_index(db):
     term = make_term("Photon Relay")
+    assert [row[0] for row in name_hits("photon")] == [term.pk]
     term.delete()
     assert found("photon") == set()
+    assert name_hits("photon") == []
+
+
+def test_name_matches_carry_the_saved_facet_values(db):
+    term = make_term("Photon Relay", difficulty="beginner")
+    term.difficulty = "advanced"
+    term.save()
+    assert [row[2] for row in name_hits("photon")] == ["advanced"]
 
 
 def test_use_case_changes_are_indexed(db):
