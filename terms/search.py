@@ -706,8 +706,9 @@ class _Postgres(_Backend):
 
     # A term's texts come from terms_search_texts() (migration 0014), whose subqueries the
     # workers of a parallel rebuild can run. The title (names A, services B) begins the
-    # document's vector, so a word has the same positions in both. Its parts are parsed twice:
-    # a subquery that computed them once ran above the workers, or in the leader alone.
+    # document's vector, so a word has the same positions in both. Names and services are
+    # parsed twice (they are short): computing the title once in a subquery kept the whole
+    # query, or the rest of it, out of the parallel workers.
     TITLE = (
         "setweight(to_tsvector('english', x.names), 'A') "
         "|| setweight(to_tsvector('english', x.services), 'B')"
