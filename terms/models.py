@@ -279,7 +279,20 @@ models.signals.pre_delete.connect(rendering.before_delete, sender=Term)
 models.signals.post_delete.connect(rendering.after_delete, sender=Term)
 
 
-class SearchDocument(models.Model):
+class SearchFacetValues(models.Model):
+    """What the search facets count, in each row a match is read from rather than looked up
+    once per match."""
+
+    category_id = models.IntegerField()
+    difficulty = models.CharField(max_length=12)
+    providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
+
+    class Meta:
+        abstract = True
+        ordering = ["term"]
+
+
+class SearchDocument(SearchFacetValues):
     """A term's searchable text, flattened by terms.search; the search indexes read only this."""
 
     term = models.OneToOneField(
@@ -291,19 +304,12 @@ class SearchDocument(models.Model):
     body = models.TextField(blank=True, help_text="Use cases, FAQs and category.")
     # PostgreSQL only (weighted, GIN-indexed); SQLite indexes these columns with FTS5 instead.
     vector = SearchVectorField(null=True, editable=False)
-    # What the facets count, read with each match rather than looked up once per match.
-    category_id = models.IntegerField()
-    difficulty = models.CharField(max_length=12)
-    providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
-
-    class Meta:
-        ordering = ["term"]
 
     def __str__(self):
         return self.names
 
 
-class SearchTitle(models.Model):
+class SearchTitle(SearchFacetValues):
     """PostgreSQL only: a term's names and services as one small weighted vector, with what
     the facets count. SQLite leaves it empty (its FTS5 index of names and services does this).
 
@@ -318,12 +324,6 @@ class SearchTitle(models.Model):
     )
     # Names weighted A and services B, at the positions they have in the document's vector.
     vector = SearchVectorField()
-    category_id = models.IntegerField()
-    difficulty = models.CharField(max_length=12)
-    providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
-
-    class Meta:
-        ordering = ["term"]
 
     def __str__(self):
         return str(self.term_id)
