@@ -429,6 +429,9 @@ class _Backend:
         """Write every term's document into the emptied table."""
         _execute(self.DOCUMENTS_SQL.format(where=""))
 
+    def after_commit(self):
+        """What a rebuild does once it has committed, outside any transaction."""
+
     # What DOCUMENTS_SQL writes, a row per term.
     DOCUMENT_TABLES = ["terms_searchdocument"]
 
@@ -778,6 +781,13 @@ class _Postgres(_Backend):
         # the whole key table (20 ms instead of 1).
         for table in SEARCH_TABLES:
             _execute(f"ANALYZE {table}")
+
+    def after_commit(self):
+        # Until VACUUM has visited them, the first search to read each new row records that
+        # the rebuild's transaction committed (PostgreSQL's hint bits), dirtying its page,
+        # which is then written out again. At 100,000 terms a selective match statement took
+        # 6.8-12.2 ms on a fresh index and 3.4-3.8 ms on a vacuumed one; VACUUM takes 0.8 s.
+        _execute(f"VACUUM {', '.join(SEARCH_TABLES)}")
 
 
 SEARCH_TABLES = [
@@ -1193,6 +1203,7 @@ def rebuild_index():
         _insert_names(backend, *name_rows.result(), fresh=True)
         backend.after_rebuild()
         _count_change()
+        transaction.on_commit(backend.after_commit)
     return len(sources[0])
 
 

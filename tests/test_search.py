@@ -421,6 +421,19 @@ def committed(transactional_db):
         make_term(name)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
+def test_a_committed_rebuild_leaves_its_rows_marked_visible(committed):
+    search.rebuild_index()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'terms_searchdocument'"
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0
+    assert visible == pages
+    assert first("nimbus") in {"Nimbus Store", "Nimbus Queue"}
+
+
 def test_repeated_search_is_served_from_the_cache(committed, django_assert_num_queries):
     first_results = search.search_terms("nimbus")
     with django_assert_num_queries(1):  # the index's change count, nothing else
