@@ -425,14 +425,19 @@ class _Backend:
     def prepare_documents(self):
         """What a rebuild can do before it empties the index, while searches still read it."""
 
+    def write_documents(self, where="", params=()):
+        """Compute and write the documents of the terms that `where` (a WHERE clause on
+        terms_term t) selects; all of them when it is empty."""
+        _execute(self.DOCUMENTS_SQL.format(where=where), params)
+
     def insert_all_documents(self):
         """Write every term's document into the emptied table."""
-        _execute(self.DOCUMENTS_SQL.format(where=""))
+        self.write_documents()
 
     def after_commit(self):
         """What a rebuild does once it has committed, outside any transaction."""
 
-    # What DOCUMENTS_SQL writes, a row per term.
+    # What write_documents() writes, a row per term.
     DOCUMENT_TABLES = ["terms_searchdocument"]
 
 
@@ -708,36 +713,36 @@ class _Postgres(_Backend):
         _execute(f"TRUNCATE {', '.join(tables)}")
 
     # A term's texts come from terms_search_texts() (migration 0014), whose subqueries the
-    # workers of a parallel rebuild can run. The title (names A, services B) begins the
-    # document's vector, so a word has the same positions in both. Names and services are
-    # parsed twice (they are short): computing the title once in a subquery kept the whole
-    # query, or the rest of it, out of the parallel workers.
-    TITLE = (
-        "setweight(to_tsvector('english', x.names), 'A') "
-        "|| setweight(to_tsvector('english', x.services), 'B')"
-    )
-    DOCUMENTS_SELECT = f"""
+    # workers of a parallel rebuild can run.
+    DOCUMENTS_SELECT = """
         SELECT t.id AS term_id, x.names, x.services, t.definition, x.body,
-            {TITLE}
+            setweight(to_tsvector('english', x.names), 'A')
+            || setweight(to_tsvector('english', x.services), 'B')
             || setweight(to_tsvector('english', t.definition), 'C')
             || setweight(to_tsvector('english', x.body), 'D') AS vector,
-            t.category_id, t.difficulty, x.providers, {TITLE} AS title
+            t.category_id, t.difficulty, x.providers
         FROM terms_term t, terms_search_texts(t) x
     """
     DOCUMENT_COLUMNS = (
         "term_id, names, services, definition, body, vector, category_id, difficulty, providers"
     )
-    # The rest of a WITH statement writing documents and titles from the rows of `source`.
-    WRITE = (
-        f"written AS (INSERT INTO terms_searchdocument ({DOCUMENT_COLUMNS}) "
-        f"SELECT {DOCUMENT_COLUMNS} FROM {{source}}) "
-        "INSERT INTO terms_searchtitle (term_id, vector, category_id, difficulty, providers) "
-        "SELECT term_id, title, category_id, difficulty, providers FROM {source}"
-    )
-    DOCUMENTS_SQL = f"WITH documents AS ({DOCUMENTS_SELECT} {{where}}), " + WRITE.format(
-        source="documents"
-    )
+
+    @classmethod
+    def _write_sql(cls, select):
+        """One statement writing the documents that `select` computes, and their titles:
+        the vectors' name and service parts (weights A and B), positions and all."""
+        return (
+            f"WITH written AS (INSERT INTO terms_searchdocument ({cls.DOCUMENT_COLUMNS}) "
+            f"{select} RETURNING term_id, ts_filter(vector, ARRAY['a', 'b']::\"char\"[]), "
+            "category_id, difficulty, providers) "
+            "INSERT INTO terms_searchtitle (term_id, vector, category_id, difficulty, providers) "
+            "SELECT * FROM written"
+        )
+
     DOCUMENT_TABLES = ["terms_searchdocument", "terms_searchtitle"]
+
+    def write_documents(self, where="", params=()):
+        _execute(self._write_sql(f"{self.DOCUMENTS_SELECT} {where}"), params)
 
     def prepare_documents(self):
         # From here edits wait for the rebuild to commit (their reindex then writes to the new
@@ -753,7 +758,7 @@ class _Postgres(_Backend):
         )
 
     def insert_all_documents(self):
-        _execute("WITH " + self.WRITE.format(source="terms_search_rebuild"))
+        _execute(self._write_sql("SELECT * FROM terms_search_rebuild"))
         _execute("DROP TABLE terms_search_rebuild")
 
     # Built once after the bulk insert: far faster than growing them row by row.
@@ -1212,7 +1217,7 @@ def _write(backend, ids):
     in_ids, param = backend.in_ids(ids)
     for table in [*backend.DOCUMENT_TABLES, "terms_searchname"]:
         _execute(f"DELETE FROM {table} WHERE term_id {in_ids}", [param])
-    _execute(backend.DOCUMENTS_SQL.format(where=f"WHERE t.id {in_ids}"), [param])
+    backend.write_documents(f"WHERE t.id {in_ids}", [param])
     _insert_names(backend, *_name_rows(*_name_sources(ids)), fresh=False)
 
 

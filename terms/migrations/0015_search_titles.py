@@ -5,8 +5,8 @@ and a results page counts facets over up to a thousand terms. Both read the docu
 and each of those fills a page of its own (a 4 KB vector and 3 KB of text): at 100,000
 terms, 780 MB that PostgreSQL's buffers do not hold. Ranking a common word's name matches
 took 9.6 ms that way, reading 1,001 such pages, and 2.1 ms from these rows (36 MB with their
-index). The vector is stored rather than computed by an index expression, so a rebuild
-parses names and services once, not again for the index.
+index). The title's vector is the document vector's name and service part (ts_filter), so
+a rebuild no longer parses every term's names again for an index expression.
 
 SQLite keeps its FTS5 index of names and services (migration 0013) and leaves the table
 empty.
@@ -19,10 +19,10 @@ from django.db import migrations, models
 from terms.migrations._postgresql import postgresql_only
 
 FORWARDS = [
-    # Names A, services B: the first two parts of the document's vector (terms.search).
+    # The names (weight A) and services (B) of the document's vector, as terms.search writes.
     """INSERT INTO terms_searchtitle (term_id, vector, category_id, difficulty, providers)
-    SELECT term_id, setweight(to_tsvector('english', names), 'A')
-        || setweight(to_tsvector('english', services), 'B'), category_id, difficulty, providers
+    SELECT term_id, ts_filter(vector, ARRAY['a', 'b']::"char"[]), category_id, difficulty,
+        providers
     FROM terms_searchdocument""",
     "CREATE INDEX terms_searchtitle_vector_gin ON terms_searchtitle USING gin (vector)",
     "DROP INDEX terms_searchdocument_names_gin",
