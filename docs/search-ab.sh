@@ -1,6 +1,7 @@
 #!/bin/bash
 # Cold (or warm) /search/ over HTTP for two checkouts side by side, alternately, on a noisy
-# machine: req/s, p95 and the gunicorn workers' CPU time per request (from /proc).
+# machine: req/s, p95, and CPU time per request (from /proc) of the gunicorn workers, of every
+# PostgreSQL process (none on SQLite) and of the whole machine.
 #
 #   docs/search-ab.sh OLD_DIR OLD_DATABASE_URL NEW_DIR NEW_DATABASE_URL [ROUNDS] [CACHE_SECONDS]
 #
@@ -15,6 +16,14 @@ new_dir=$(cd "$3" && pwd)
 rounds=${5:-3}
 cache=${6:-0}
 
+cpu() { # CPU ticks used so far by these processes
+  local total=0
+  for p in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo $total
+}
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $6 + $7 + $8}' /proc/stat; } # every core's busy ticks
+per_request() { echo "scale=2; ($2 - $1) * 1000 / $(getconf CLK_TCK) / $3" | bc; }
+
 run() { # label dir database_url
   cd "$2"
   SEARCH_CACHE_SECONDS=$cache DJANGO_ALLOWED_HOSTS=127.0.0.1 DATABASE_URL=$3 \
@@ -22,15 +31,16 @@ run() { # label dir database_url
   local pid=$!
   sleep 4
   URLS=/tmp/urls.txt wrk -t2 -c8 -d5s -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104 >/dev/null
-  local workers before=0 after=0 out requests
+  local workers out requests
   workers=$(pgrep -P $pid)
-  for w in $workers; do before=$((before + $(awk '{print $14 + $15}' /proc/$w/stat))); done
+  local before=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
   out=$(URLS=/tmp/urls.txt wrk -t2 -c8 -d20s --latency -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104)
-  for w in $workers; do after=$((after + $(awk '{print $14 + $15}' /proc/$w/stat))); done
+  local after=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
   requests=$(echo "$out" | awk '/^requests/ {print $2}' | tr -d ,)
-  ticks=$(getconf CLK_TCK)
-  echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p95'), worker CPU" \
-    "$(echo "scale=2; ($after - $before) * 1000 / $ticks / $requests" | bc) ms a request"
+  echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p95'); CPU a request:" \
+    "workers $(per_request "${before[0]}" "${after[0]}" "$requests") ms," \
+    "PostgreSQL $(per_request "${before[1]}" "${after[1]}" "$requests") ms," \
+    "whole machine $(per_request "${before[2]}" "${after[2]}" "$requests") ms"
   kill $pid
   wait $pid 2>/dev/null || true
 }
