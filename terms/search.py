@@ -588,9 +588,12 @@ class _Sqlite(_Backend):
 
 class _Postgres(_Backend):
     key_collate = ' COLLATE "C"'
+    FACETS_FROM = "terms_searchtitle d"
     # SearchRank weights, D to A: names 1.0, services 0.5, definition 0.2, the rest 0.1;
     # the same proportions as the bm25 column weights on SQLite.
     WEIGHTS = [0.1, 0.2, 0.5, 1.0]
+    TSQUERY = "to_tsquery('english'::regconfig, %s)"  # one parameter: _tsquery()'s text
+    RANK = f"ts_rank(%s::float4[], d.vector, {TSQUERY})"  # parameters: WEIGHTS, the text
 
     @staticmethod
     def _phrase(words, prefix=False):
@@ -611,12 +614,10 @@ class _Postgres(_Backend):
     def excluded(self, ids, query):
         rows = _rows(
             "SELECT term_id FROM terms_searchdocument WHERE term_id = ANY(%s::bigint[]) "
-            "AND vector @@ to_tsquery('english'::regconfig, %s)",
+            f"AND vector @@ {self.TSQUERY}",
             [list(ids), " | ".join(self._phrase(words) for _, words in query.negative)],
         )
         return {row[0] for row in rows}
-
-    FACETS_FROM = "terms_searchtitle d"
 
     def _where(self, query, filters, names_only):
         """(table, WHERE clause, params) for the documents matching `query`, or with
@@ -624,7 +625,7 @@ class _Postgres(_Backend):
         table = "terms_searchtitle d" if names_only else "terms_searchdocument d"
         where, params = filters.sql("d.term_id")
         raw = self._tsquery(query)
-        return table, f"d.vector @@ to_tsquery('english'::regconfig, %s){where}", [raw, *params]
+        return table, f"d.vector @@ {self.TSQUERY}{where}", [raw, *params]
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
     def matches(self, query, filters, limit):
@@ -633,9 +634,7 @@ class _Postgres(_Backend):
         table, where, params = self._where(query, filters, False)
         # The facet columns are in the row the match is read from.
         return _rows(
-            "SELECT d.term_id, -ts_rank(%s::float4[], d.vector, "
-            f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
-            f"FROM {table} WHERE {where} LIMIT %s",
+            f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit],
         )
 
@@ -646,9 +645,7 @@ class _Postgres(_Backend):
         # them twice.
         table, where, params = self._where(query, filters, True)
         rows = _rows(
-            "SELECT d.term_id, ts_rank(%s::float4[], d.vector, "
-            f"to_tsquery('english'::regconfig, %s)), {FACET_COLUMNS} "
-            f"FROM {table} WHERE {where} LIMIT %s",
+            f"SELECT d.term_id, {self.RANK}, {FACET_COLUMNS} FROM {table} WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit + 1],
         )
         if len(rows) > limit:
@@ -662,10 +659,7 @@ class _Postgres(_Backend):
         table, where, params = self._where(query, filters, True)
         order = ""
         if ranked:
-            order = (
-                " ORDER BY ts_rank(%s::float4[], d.vector, to_tsquery('english'::regconfig, %s))"
-                " DESC, d.term_id"
-            )
+            order = f" ORDER BY {self.RANK} DESC, d.term_id"
             params += [self.WEIGHTS, params[0]]
         sql = f"SELECT d.term_id FROM {table} WHERE {where}{order} LIMIT %s"
         return [row[0] for row in _rows(sql, [*params, limit])]
