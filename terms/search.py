@@ -377,19 +377,38 @@ class _Backend:
         """Term ids of the rows matches() found, best first (ties by id)."""
         return [row[0] for row in sorted(found, key=itemgetter(1, 0))]
 
+    # Matches in names and services come from an index of those fields alone, which cannot
+    # tell that a term has an excluded word elsewhere: its documents are asked afterwards.
+
     def name_hits(self, query, filters, limit):
         """The matches in names and services, best first, as (term_id, category_id,
         difficulty, providers); None when more than `limit` match, too many to rank."""
-        raise NotImplementedError
+        hits = self._name_hits(query, filters, limit)
+        return self._without_excluded(hits, query, key=itemgetter(0))
 
     def name_ids(self, query, filters, limit, ranked=True):
         """Ids of up to `limit` matches in names and services: the best (ranking them all),
         or with `ranked=False` the first in index order."""
+        ids = self._name_ids(query, filters, limit, ranked)
+        return self._without_excluded(ids, query, key=lambda pk: pk)
+
+    def _without_excluded(self, items, query, key):
+        if not (items and query.negative):
+            return items
+        excluded = self.excluded([key(item) for item in items], query)
+        return [item for item in items if key(item) not in excluded]
+
+    def _name_hits(self, query, filters, limit):
+        """name_hits() as the index of names and services alone answers it."""
+        raise NotImplementedError
+
+    def _name_ids(self, query, filters, limit, ranked):
+        """name_ids() as the index of names and services alone answers it."""
         raise NotImplementedError
 
     def excluded(self, ids, query):
         """Those of these term ids whose document matches one of the query's excluded
-        clauses (a name match may have an excluded word elsewhere)."""
+        clauses."""
         raise NotImplementedError
 
     def facet_rows(self, ids):
@@ -502,7 +521,7 @@ class _Sqlite(_Backend):
         ids = [row[0] for row in ranked if row[0] in found]
         return ids + sorted(found.difference(ids)) if len(ids) < len(found) else ids
 
-    def name_hits(self, query, filters, limit):
+    def _name_hits(self, query, filters, limit):
         if not query.positive:
             return []
         # Counting first is cheap on the names index, and ranking more than `limit` is not.
@@ -517,7 +536,7 @@ class _Sqlite(_Backend):
             [*params, limit],
         )
 
-    def name_ids(self, query, filters, limit, ranked=True):
+    def _name_ids(self, query, filters, limit, ranked):
         if not query.positive:
             return []
         table, where, params = self._where(query, filters, True)
@@ -638,7 +657,7 @@ class _Postgres(_Backend):
             [self.WEIGHTS, params[0], *params, limit],
         )
 
-    def name_hits(self, query, filters, limit):
+    def _name_hits(self, query, filters, limit):
         if not query.positive:
             return []
         # One read of up to limit + 1 rows, each ranked: counting them first would read
@@ -653,7 +672,7 @@ class _Postgres(_Backend):
         rows.sort(key=lambda row: (-row[1], row[0]))
         return [(row[0], *row[2:]) for row in rows]
 
-    def name_ids(self, query, filters, limit, ranked=True):
+    def _name_ids(self, query, filters, limit, ranked):
         if not query.positive:
             return []
         table, where, params = self._where(query, filters, True)
@@ -912,9 +931,6 @@ def _fts_ranked(backend, parsed, filters, found):
         ids = backend.ranked(parsed, filters, found)
         return ids, []
     name_hits = backend.name_hits(parsed, filters, RANK_LIMIT) or []
-    if parsed.negative and name_hits:
-        excluded = backend.excluded([row[0] for row in name_hits], parsed)
-        name_hits = [row for row in name_hits if row[0] not in excluded]
     seen = {row[0] for row in name_hits}
     ranked = [row[0] for row in name_hits] + [row[0] for row in found if row[0] not in seen]
     return ranked[:MAX_RESULTS], name_hits
