@@ -447,7 +447,7 @@ class _Backend:
     def write_documents(self, where="", params=()):
         """Compute and write the documents of the terms that `where` (a WHERE clause on
         terms_term t) selects; all of them when it is empty."""
-        _execute(self.DOCUMENTS_SQL.format(where=where), params)
+        raise NotImplementedError
 
     def insert_all_documents(self):
         """Write every term's document into the emptied table."""
@@ -582,6 +582,9 @@ class _Sqlite(_Backend):
                 FROM terms_providerequivalent e WHERE e.term_id = t.id), '')
         FROM terms_term t JOIN terms_category c ON c.id = t.category_id {where}
     """
+
+    def write_documents(self, where="", params=()):
+        _execute(self.DOCUMENTS_SQL.format(where=where), params)
 
     def before_rebuild(self):
         # The triggers that keep FTS5 in step (migration 0013) would index every document
