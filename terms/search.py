@@ -50,9 +50,9 @@ GIN-indexed tsvector ranked by ``SearchRank``. Ranking: exact name or alias, the
 prefix, then full-text relevance. Ranking every match of a word found in most terms is what
 makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches, each with
 its rank and facet values; when more than ``RANK_LIMIT`` match, only the matches in names and
-services are ranked and the rest follow in index order. (PostgreSQL reads those, and facet
-values it lacks, from ``SearchTitle``: a narrow row per term with its names and services
-vector, where a document row fills a page.) "Did you mean" looks a typo's
+services are ranked and the rest follow in index order. (PostgreSQL reads those, and the
+facet values of name matches, from ``SearchTitle``: a narrow row per term with its names and
+services vector, where a document row fills a page.) "Did you mean" looks a typo's
 deletions (up to two letters) up in the keys: a few B-tree probes on both backends; a word
 missing two letters falls back to trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
@@ -357,11 +357,16 @@ class _Backend:
     key_collate = ""
     FACETS_FROM = "terms_searchdocument d"  # where a match's facet columns are read
 
-    def name_matches(self, key, filters, limit=NAME_MATCHES):
-        """(term_id, key) of names and aliases starting with `key`, in key order."""
+    def name_matches(self, key, filters, limit=NAME_MATCHES, facets=False):
+        """(term_id, key) of names and aliases starting with `key`, in key order; with
+        `facets`, followed by the term's category_id, difficulty and providers."""
         where, params = filters.sql("n.term_id")
+        columns, joined = "n.term_id, n.key", ""
+        if facets:
+            columns += f", {FACET_COLUMNS}"
+            joined = f" JOIN {self.FACETS_FROM} ON d.term_id = n.term_id"
         return _rows(
-            f"SELECT n.term_id, n.key FROM terms_searchname n "
+            f"SELECT {columns} FROM terms_searchname n{joined} "
             f"WHERE n.key{self.key_collate} >= %s AND n.key{self.key_collate} < %s{where} "
             f"ORDER BY n.key{self.key_collate} LIMIT %s",
             [key, key + "\U0010ffff", *params, limit],
@@ -410,14 +415,6 @@ class _Backend:
         """Those of these term ids whose document matches one of the query's excluded
         clauses."""
         raise NotImplementedError
-
-    def facet_rows(self, ids):
-        """(term_id, category_id, difficulty, providers) of these terms."""
-        in_ids, param = self.in_ids(ids)
-        return _rows(
-            f"SELECT d.term_id, {FACET_COLUMNS} FROM {self.FACETS_FROM} WHERE d.term_id {in_ids}",
-            [param],
-        )
 
     def in_ids(self, ids):
         """A condition (to follow a column) and its one parameter: "is one of these ids"."""
@@ -893,23 +890,22 @@ def _search(results, category, difficulty, provider):
     if filters.impossible:
         return results
     backend = _backend()
-    named = _name_ranked(backend, parsed.name_key, filters)
-    # One statement finds the matches (up to one more than are counted) with what the
-    # facets count; on PostgreSQL it ranks them too.
+    key = parsed.name_key
+    # Every statement that finds a result reads what the facets count in the same row.
+    name_rows = backend.name_matches(key, filters, facets=True) if key else []
+    named = _name_ranked(name_rows, key)
+    # One statement finds the matches (up to one more than are counted); on PostgreSQL it
+    # ranks them too.
     found = backend.matches(parsed, filters, COUNT_LIMIT + 1)
     fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
     results.total = min(len(found), COUNT_LIMIT) + len(seen.difference(fts_ids))
     results.total_capped = len(found) > COUNT_LIMIT
-    facet_rows = {row[0]: row[2:] for row in found}
+    facet_rows = {row[0]: row[2:] for row in name_rows}
+    facet_rows.update((row[0], row[2:]) for row in found)
     facet_rows.update((row[0], row[1:]) for row in name_hits)
-    missing = [pk for pk in results.ids if pk not in facet_rows]
-    if missing:
-        facet_rows.update((row[0], row[1:]) for row in backend.facet_rows(missing))
-    results.facets = _facets(
-        [facet_rows[pk] for pk in results.ids if pk in facet_rows], category, difficulty, provider
-    )
+    results.facets = _facets([facet_rows[pk] for pk in results.ids], category, difficulty, provider)
     if not named:
         needed, known = _needs_suggestions(parsed, results)
         if needed:
@@ -917,13 +913,11 @@ def _search(results, category, difficulty, provider):
     return results
 
 
-def _name_ranked(backend, key, filters):
-    """Term ids whose name or alias is `key` exactly, then those that start with it."""
-    if not key:
-        return []
-    rows = backend.name_matches(key, filters)
+def _name_ranked(rows, key):
+    """Term ids of name_matches() rows: those whose name or alias is `key` exactly, then
+    those that start with it, shortest first."""
     rows = sorted(rows, key=lambda row: (row[1] != key, len(row[1]), row[1]))
-    return list(dict.fromkeys(term_id for term_id, _ in rows))
+    return list(dict.fromkeys(row[0] for row in rows))
 
 
 def _fts_ranked(backend, parsed, filters, found):
@@ -1008,7 +1002,7 @@ def _did_you_mean(backend, parsed, vocabulary=None, limit=3):
     if not changed:
         return []
     key = " ".join(corrected)
-    ids = _name_ranked(backend, key, Filters())[:limit]
+    ids = _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
     if len(ids) < limit:
         query = Query([("word", [w]) for w in corrected])
         more = backend.name_ids(query, Filters(), limit)
@@ -1138,7 +1132,7 @@ def suggest(prefix, limit=8):
     if not key:
         return []
     backend = _backend()
-    ids = _name_ranked(backend, key, Filters())[:limit]
+    ids = _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
     if len(ids) < limit and parsed.positive:
         words = parsed.words
         query = Query([("word", [w]) for w in words[:-1]] + [("prefix", words[-1:])])
