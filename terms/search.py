@@ -372,10 +372,15 @@ class _Backend:
             [key, key + "\U0010ffff", *params, limit],
         )
 
+    # The backends' own statements below are asked only for queries that require something.
+
     def matches(self, query, filters, limit):
         """Up to `limit` full-text matches, unordered, as (term_id, rank, category_id,
         difficulty, providers): lower ranks are better (None: see ranked()); the rest is
         what facets count."""
+        return self._matches(query, filters, limit) if query.positive else []
+
+    def _matches(self, query, filters, limit):
         raise NotImplementedError
 
     def ranked(self, query, filters, found):
@@ -388,12 +393,16 @@ class _Backend:
     def name_hits(self, query, filters, limit):
         """The matches in names and services, best first, as (term_id, category_id,
         difficulty, providers); None when more than `limit` match, too many to rank."""
+        if not query.positive:
+            return []
         hits = self._name_hits(query, filters, limit)
         return self._without_excluded(hits, query, key=itemgetter(0))
 
     def name_ids(self, query, filters, limit, ranked=True):
         """Ids of up to `limit` matches in names and services: the best (ranking them all),
         or with `ranked=False` the first in index order."""
+        if not query.positive:
+            return []
         ids = self._name_ids(query, filters, limit, ranked)
         return self._without_excluded(ids, query, key=lambda pk: pk)
 
@@ -495,9 +504,7 @@ class _Sqlite(_Backend):
         where, params = filters.sql(f"{table}.rowid")
         return table, f"{table} MATCH %s{where}", [self._match(query), *params]
 
-    def matches(self, query, filters, limit):
-        if not query.positive:
-            return []
+    def _matches(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
         # Unranked: bm25 costs more than finding the match, and when there are more than
         # RANK_LIMIT matches it would be thrown away. ranked() ranks the others.
@@ -519,8 +526,6 @@ class _Sqlite(_Backend):
         return ids + sorted(found.difference(ids)) if len(ids) < len(found) else ids
 
     def _name_hits(self, query, filters, limit):
-        if not query.positive:
-            return []
         # Counting first is cheap on the names index, and ranking more than `limit` is not.
         table, where, params = self._where(query, filters, True)
         counted = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s)"
@@ -534,8 +539,6 @@ class _Sqlite(_Backend):
         )
 
     def _name_ids(self, query, filters, limit, ranked):
-        if not query.positive:
-            return []
         table, where, params = self._where(query, filters, True)
         order = " ORDER BY rank" if ranked else ""
         sql = f"SELECT rowid FROM {table} WHERE {where}{order} LIMIT %s"
@@ -647,9 +650,7 @@ class _Postgres(_Backend):
         return table, f"d.vector @@ {self.TSQUERY}{where}", [raw, *params]
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
-    def matches(self, query, filters, limit):
-        if not query.positive:
-            return []
+    def _matches(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
         # The facet columns are in the row the match is read from.
         return _rows(
@@ -658,8 +659,6 @@ class _Postgres(_Backend):
         )
 
     def _name_hits(self, query, filters, limit):
-        if not query.positive:
-            return []
         # One read of up to limit + 1 rows, each ranked: counting them first would read
         # them twice.
         table, where, params = self._where(query, filters, True)
@@ -673,8 +672,6 @@ class _Postgres(_Backend):
         return [(row[0], *row[2:]) for row in rows]
 
     def _name_ids(self, query, filters, limit, ranked):
-        if not query.positive:
-            return []
         table, where, params = self._where(query, filters, True)
         order = ""
         if ranked:
