@@ -917,6 +917,12 @@ def _name_ranked(rows, key):
     return list(dict.fromkeys(row[0] for row in rows))
 
 
+def _names_first(backend, key, limit):
+    """Ids of up to `limit` terms, any category, named `key` or with a name starting with it
+    (see _name_ranked): what "did you mean" and the autocomplete offer first."""
+    return _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
+
+
 def _fts_ranked(backend, parsed, filters, found):
     """Full-text matches, best first; when too many to rank, the matches in names and
     services first, then the rest of `found` (the first matches) in index order. Also the
@@ -999,7 +1005,7 @@ def _did_you_mean(backend, parsed, vocabulary=None, limit=3):
     if not changed:
         return []
     key = " ".join(corrected)
-    ids = _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
+    ids = _names_first(backend, key, limit)
     if len(ids) < limit:
         query = Query([("word", [w]) for w in corrected])
         more = backend.name_ids(query, Filters(), limit)
@@ -1129,7 +1135,7 @@ def suggest(prefix, limit=8):
     if not key:
         return []
     backend = _backend()
-    ids = _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
+    ids = _names_first(backend, key, limit)
     if len(ids) < limit and parsed.positive:
         words = parsed.words
         query = Query([("word", [w]) for w in words[:-1]] + [("prefix", words[-1:])])
