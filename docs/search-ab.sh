@@ -22,7 +22,7 @@ cpu() { # CPU ticks used so far by these processes
   echo $total
 }
 busy() { awk '/^cpu / {print $2 + $3 + $4 + $6 + $7 + $8}' /proc/stat; } # every core's busy ticks
-per_request() { echo "scale=2; ($2 - $1) * 1000 / $(getconf CLK_TCK) / $3" | bc; }
+per_request() { printf "%.2f" "$(echo "scale=4; ($2 - $1) * 1000 / $(getconf CLK_TCK) / $3" | bc)"; }
 
 run() { # label dir database_url
   cd "$2"
