@@ -349,6 +349,13 @@ def _execute(sql, params=()):
 # ---------------------------------------------------------------------------- backends
 
 FACET_COLUMNS = "d.category_id, d.difficulty, d.providers"
+# Every category's and provider's facet label: a few dozen rows at most, read in the same
+# round trip as the matches rather than after them for the values found. Providers in their
+# column order.
+FACET_LABELS_SQL = (
+    "SELECT 'c', id, slug, name, 0 FROM terms_category UNION ALL "
+    "SELECT 'p', id, slug, short_name, position FROM terms_provider"
+)
 
 
 class _Backend:
@@ -357,15 +364,23 @@ class _Backend:
     key_collate = ""
     FACETS_FROM = "terms_searchdocument d"  # where a match's facet columns are read
 
+    def read_together(self, statements):
+        """The rows of each (sql, params) statement, in order; none for a None."""
+        return [_rows(*statement) if statement else [] for statement in statements]
+
     def name_matches(self, key, filters, limit=NAME_MATCHES, facets=False):
         """(term_id, key) of names and aliases starting with `key`, in key order; with
         `facets`, followed by the term's category_id, difficulty and providers."""
+        return _rows(*self.name_matches_sql(key, filters, limit, facets))
+
+    def name_matches_sql(self, key, filters, limit=NAME_MATCHES, facets=False):
+        """name_matches() as (sql, params)."""
         where, params = filters.sql("n.term_id")
         columns, joined = "n.term_id, n.key", ""
         if facets:
             columns += f", {FACET_COLUMNS}"
             joined = f" JOIN {self.FACETS_FROM} ON d.term_id = n.term_id"
-        return _rows(
+        return (
             f"SELECT {columns} FROM terms_searchname n{joined} "
             f"WHERE n.key{self.key_collate} >= %s AND n.key{self.key_collate} < %s{where} "
             f"ORDER BY n.key{self.key_collate} LIMIT %s",
@@ -374,17 +389,17 @@ class _Backend:
 
     # The backends' own statements below are asked only for queries that require something.
 
-    def matches(self, query, filters, limit):
-        """Up to `limit` full-text matches, unordered, as (term_id, rank, category_id,
-        difficulty, providers): lower ranks are better (None: see ranked()); the rest is
-        what facets count."""
-        return self._matches(query, filters, limit) if query.positive else []
+    def matches_sql(self, query, filters, limit):
+        """(sql, params) of up to `limit` full-text matches, unordered, as (term_id, rank,
+        category_id, difficulty, providers): lower ranks are better (None: see ranked());
+        the rest is what facets count. None when the query requires nothing."""
+        return self._matches_sql(query, filters, limit) if query.positive else None
 
-    def _matches(self, query, filters, limit):
+    def _matches_sql(self, query, filters, limit):
         raise NotImplementedError
 
     def ranked(self, query, filters, found):
-        """Term ids of the rows matches() found, best first (ties by id)."""
+        """Term ids of the rows that matches_sql() read, best first (ties by id)."""
         return [row[0] for row in sorted(found, key=itemgetter(1, 0))]
 
     # Matches in names and services come from an index of those fields alone, which cannot
@@ -504,11 +519,11 @@ class _Sqlite(_Backend):
         where, params = filters.sql(f"{table}.rowid")
         return table, f"{table} MATCH %s{where}", [self._match(query), *params]
 
-    def _matches(self, query, filters, limit):
+    def _matches_sql(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
         # Unranked: bm25 costs more than finding the match, and when there are more than
         # RANK_LIMIT matches it would be thrown away. ranked() ranks the others.
-        return _rows(
+        return (
             f"SELECT {table}.rowid, NULL, {FACET_COLUMNS} FROM {table} "
             f"JOIN {self.FACETS_FROM} ON d.term_id = {table}.rowid WHERE {where} LIMIT %s",
             [*params, limit],
@@ -520,7 +535,7 @@ class _Sqlite(_Backend):
         # FTS5's rank is bm25 with the column weights (migration 0005): lower is better.
         table, where, params = self._where(query, filters, False)
         ranked = _rows(f"SELECT rowid FROM {table} WHERE {where} ORDER BY rank, rowid", params)
-        # Only what matches() found; a match written between the two reads has no rank: last.
+        # Only what the match statement found; one written between the two reads has no rank: last.
         found = {row[0] for row in found}
         ids = [row[0] for row in ranked if row[0] in found]
         return ids + sorted(found.difference(ids)) if len(ids) < len(found) else ids
@@ -650,10 +665,10 @@ class _Postgres(_Backend):
         return table, f"d.vector @@ {self.TSQUERY}{where}", [raw, *params]
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
-    def _matches(self, query, filters, limit):
+    def _matches_sql(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
         # The facet columns are in the row the match is read from.
-        return _rows(
+        return (
             f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} WHERE {where} LIMIT %s",
             [self.WEIGHTS, params[0], *params, limit],
         )
@@ -690,6 +705,24 @@ class _Postgres(_Backend):
 
     def in_ids(self, ids):
         return "= ANY(%s::bigint[])", list(ids)
+
+    def read_together(self, statements):
+        # One round trip for them all. With client-side binding (psycopg's ClientCursor,
+        # Django's default) a query string may hold several statements, whose rows come
+        # back one result set after another; server-side binding allows only one.
+        asked = [statement for statement in statements if statement]
+        if len(asked) < 2 or connection.settings_dict["OPTIONS"].get("server_side_binding"):
+            return super().read_together(statements)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "; ".join(sql for sql, _ in asked),
+                [param for _, params in asked for param in params],
+            )
+            results = [cursor.fetchall()]
+            while cursor.nextset():
+                results.append(cursor.fetchall())
+        rows = iter(results)
+        return [next(rows) if statement else [] for statement in statements]
 
     def insert(self, table, columns, rows, fresh=False):
         if not rows:
@@ -888,12 +921,17 @@ def _search(results, category, difficulty, provider):
         return results
     backend = _backend()
     key = parsed.name_key
-    # Every statement that finds a result reads what the facets count in the same row.
-    name_rows = backend.name_matches(key, filters, facets=True) if key else []
+    # The name matches, the full-text matches (up to one more than are counted; PostgreSQL
+    # ranks them too) and the facet labels, in one round trip on PostgreSQL. Every
+    # statement that finds a result reads what the facets count in the same row.
+    name_rows, found, labels = backend.read_together(
+        [
+            backend.name_matches_sql(key, filters, facets=True) if key else None,
+            backend.matches_sql(parsed, filters, COUNT_LIMIT + 1),
+            (FACET_LABELS_SQL, []),
+        ]
+    )
     named = _name_ranked(name_rows, key)
-    # One statement finds the matches (up to one more than are counted); on PostgreSQL it
-    # ranks them too.
-    found = backend.matches(parsed, filters, COUNT_LIMIT + 1)
     fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
@@ -902,7 +940,9 @@ def _search(results, category, difficulty, provider):
     facet_rows = {row[0]: row[2:] for row in name_rows}
     facet_rows.update((row[0], row[2:]) for row in found)
     facet_rows.update((row[0], row[1:]) for row in name_hits)
-    results.facets = _facets([facet_rows[pk] for pk in results.ids], category, difficulty, provider)
+    results.facets = _facets(
+        [facet_rows[pk] for pk in results.ids], labels, category, difficulty, provider
+    )
     if not named:
         needed, known = _needs_suggestions(parsed, results)
         if needed:
@@ -936,8 +976,9 @@ def _fts_ranked(backend, parsed, filters, found):
     return ranked[:MAX_RESULTS], name_hits
 
 
-def _facets(rows, category, difficulty, provider):
-    """Facet counts over (category_id, difficulty, providers) rows, one per result."""
+def _facets(rows, label_rows, category, difficulty, provider):
+    """Facet counts over (category_id, difficulty, providers) rows, one per result, labelled
+    from FACET_LABELS_SQL's rows."""
     by_category, difficulties, by_provider = Counter(), Counter(), Counter()
     # Counted in C; results share a few hundred combinations at most, each split once.
     for (category_id, level, providers), count in Counter(rows).items():
@@ -946,19 +987,9 @@ def _facets(rows, category, difficulty, provider):
         for pk in filter(None, providers.split(",")):
             by_provider[int(pk)] += count
     labels = {"c": [], "p": []}
-    if rows:
-        # The labels of both in one round trip; providers in their column order.
-        labels_sql = (
-            "SELECT 'c', id, slug, name, 0 FROM terms_category WHERE id IN ({c}) UNION ALL "
-            "SELECT 'p', id, slug, short_name, position FROM terms_provider WHERE id IN ({p})"
-        )
-        marks = {
-            key: ", ".join(["%s"] * len(ids)) or "NULL"
-            for key, ids in (("c", by_category), ("p", by_provider))
-        }
-        for kind, pk, slug, label, position in _rows(
-            labels_sql.format(**marks), [*by_category, *by_provider]
-        ):
+    counted = {"c": by_category, "p": by_provider}
+    for kind, pk, slug, label, position in label_rows:
+        if pk in counted[kind]:
             labels[kind].append((position, label, pk, slug))
     categories = sorted(labels["c"], key=lambda row: (-by_category[row[2]], row[1]))
     return {
