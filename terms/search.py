@@ -365,7 +365,7 @@ class _Backend:
     FACETS_FROM = "terms_searchdocument d"  # where a match's facet columns are read
 
     def read_together(self, statements):
-        """The rows of each (sql, params) statement, in order; none for a None."""
+        """The rows of each (sql, params) statement, in order; no rows where it is None."""
         return [_rows(*statement) if statement else [] for statement in statements]
 
     def name_matches(self, key, filters, limit=NAME_MATCHES, facets=False):

@@ -515,7 +515,7 @@ def test_a_search_reads_names_matches_and_labels_in_one_round_trip(sample):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_statements_read_together_give_each_its_own_rows(sample, settings):
+def test_statements_read_together_give_each_its_own_rows(sample):
     statements = [
         ("SELECT name FROM terms_term WHERE slug = %s", ["kubernetes"]),
         ("SELECT name FROM terms_term WHERE slug = %s", ["no-such-term; --"]),
@@ -730,7 +730,7 @@ def test_search_page_query_count_does_not_grow_with_results(
         make_term(f"Counted {i}", children=2)
     # Name matches, full-text matches with their facets, their ranks (SQLite ranks
     # separately), facet labels, and the page's terms with the text of their snippets;
-    # PostgreSQL reads the first three in one round trip.
+    # PostgreSQL reads the name matches, full-text matches and labels in one round trip.
     with django_assert_max_num_queries(5):
         client.get(reverse("terms:search"), {"q": "counted"})
 
