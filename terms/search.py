@@ -105,6 +105,10 @@ COUNT_LIMIT = MAX_RESULTS
 RANK_LIMIT = 1000  # at most COUNT_LIMIT: the count decides whether to rank
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 8
+# Letters a prefix* needs; a shorter one is read as a word. PostgreSQL's GIN index joins the
+# postings of every word that starts with a prefix: at 100,000 terms "k*" took 160 ms and
+# "ka*" 118 ms, "kas*" 46 ms.
+MIN_PREFIX = 3
 NAME_MATCHES = 200
 BATCH = 2_000
 
@@ -266,7 +270,8 @@ def name_key(text):
 
 
 def parse(text):
-    """Parse a query safely: "phrases", -excluded, prefix*; anything else is a word."""
+    """Parse a query safely: "phrases", -excluded, prefix* (of MIN_PREFIX letters or more);
+    anything else is a word."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_QUERY_CHARS]
     clauses = []
     for match in _CHUNK.finditer(text):
@@ -279,7 +284,7 @@ def parse(text):
         if not words:
             continue
         kind = "phrase" if quoted or len(words) > 1 else "word"
-        if kind == "word" and chunk.endswith("*"):
+        if kind == "word" and chunk.endswith("*") and len(words[0]) >= MIN_PREFIX:
             kind = "prefix"
         clauses.append(("not", words) if negated else (kind, words))
     return Query(clauses[:MAX_CLAUSES])

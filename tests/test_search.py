@@ -132,6 +132,14 @@ def test_excluded_word_removes_matches(sample):
     assert "Encryption at Rest" not in found("encryption -rest")
 
 
+def test_a_prefix_of_three_letters_or_more_matches_words_in_the_text(db):
+    make_term("Gem Store", definition="Keeps zirconium safe.")
+    assert found("zir*") == {"Gem Store"}
+    # Shorter, PostgreSQL would join the postings of every word starting with it: a word.
+    assert search.parse("zi*").clauses == [("word", ["zi"])]
+    assert found("zi*") == set()
+
+
 def test_exact_alias_ranks_above_definitions_that_mention_it(db):
     make_term("Widget Store", definition="Widget Store keeps frobnicator frobnicator frobnicator.")
     make_term("Object Bucket", aliases=["Frobnicator"])
