@@ -1269,8 +1269,8 @@ def _write(backend, ids):
 
 def _name_sources(ids):
     """(pk, name, aliases) of these terms (None: every term), and their service names."""
-    # Unordered: the services' default order joins their providers, which took 1.9 of the
-    # 2.1 s a rebuild spent reading 400,000 service names.
+    # Unordered: the services' default order joins their providers. At 100,000 terms the
+    # rebuild read 400,000 service names in 1.4-2.1 s that way, and in 0.2 s unordered.
     terms, services = Term.objects.order_by(), ProviderEquivalent.objects.order_by()
     if ids is not None:
         terms, services = terms.filter(pk__in=ids), services.filter(term_id__in=ids)

@@ -135,7 +135,7 @@ def test_excluded_word_removes_matches(sample):
 def test_a_prefix_of_three_letters_or_more_matches_words_in_the_text(db):
     make_term("Gem Store", definition="Keeps zirconium safe.")
     assert found("zir*") == {"Gem Store"}
-    # Shorter, PostgreSQL would join the postings of every word starting with it: a word.
+    # A shorter prefix is read as a word: PostgreSQL would join every word starting with it.
     assert search.parse("zi*").clauses == [("word", ["zi"])]
     assert found("zi*") == set()
 
