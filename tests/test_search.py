@@ -523,7 +523,7 @@ def test_a_search_reads_names_matches_and_labels_in_one_round_trip(sample):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_statements_read_together_give_each_its_own_rows(sample):
+def test_statements_read_together_give_each_its_own_rows(sample, monkeypatch):
     statements = [
         ("SELECT name FROM terms_term WHERE slug = %s", ["kubernetes"]),
         ("SELECT name FROM terms_term WHERE slug = %s", ["no-such-term; --"]),
@@ -535,13 +535,9 @@ def test_statements_read_together_give_each_its_own_rows(sample):
         assert backend.read_together(statements) == expected
     assert len(captured) == 1
     # Server-side binding takes one statement at a time.
-    options = connection.settings_dict["OPTIONS"]
-    options["server_side_binding"] = True
-    try:
-        with CaptureQueriesContext(connection) as captured:
-            assert backend.read_together(statements) == expected
-    finally:
-        del options["server_side_binding"]
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
+    with CaptureQueriesContext(connection) as captured:
+        assert backend.read_together(statements) == expected
     assert len(captured) == 3
 
 
