@@ -101,6 +101,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL starts a scan of a large table where the previous one stopped. A word in
+    # most terms shows its first thousand matches (terms.search.COUNT_LIMIT), and they must
+    # be the same thousand every time, or its facet counts and pages shift between requests.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronize_seqscans=off".lstrip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")

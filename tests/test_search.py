@@ -1,3 +1,4 @@
+import io
 from dataclasses import replace
 from pathlib import Path
 
@@ -230,6 +231,28 @@ def test_count_stops_at_the_limit_and_says_so(db, monkeypatch):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     results = search.search_terms("quasar")
     assert (results.total, results.total_capped) == (3, True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronized scans")
+def test_a_word_too_common_to_rank_finds_the_same_matches_every_time(db, monkeypatch):
+    # PostgreSQL may start a scan of a table larger than a quarter of its buffers where the
+    # previous scan stopped; the results of a word too common to rank are the first it reads.
+    monkeypatch.setattr(search, "COUNT_LIMIT", 50)
+    monkeypatch.setattr(search, "RANK_LIMIT", 50)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setting::int FROM pg_settings WHERE name = 'shared_buffers'")
+        quarter = cursor.fetchone()[0] // 4
+        if quarter > 10_000:
+            pytest.skip("shared_buffers too large to outgrow here")
+        # A synthetic term's document fills a page of its own.
+        call_command("generate_terms", count=quarter + 200, seed=2, stdout=io.StringIO())
+        cursor.execute("SELECT pg_relation_size('terms_searchdocument') / 8192")
+        assert cursor.fetchone()[0] > quarter
+    first = search.search_terms("data")
+    assert first.total_capped
+    for _ in range(3):
+        again = search.search_terms("data")
+        assert (again.ids, again.facets) == (first.ids, first.facets)
 
 
 # ---------------------------------------------------------------- index sync
