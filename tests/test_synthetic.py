@@ -3,6 +3,7 @@ import io
 from django.core.management import call_command
 
 from terms import search, synthetic
+from terms.management.commands.bench_search import interleave
 from terms.models import FAQ, Provider, ProviderEquivalent, Term, UseCase
 from tests.conftest import make_term
 
@@ -49,3 +50,8 @@ def test_bench_search_prints_every_kind_and_writes_the_urls(db, tmp_path):
     for kind in ("selective", "common", "typo"):
         assert f"{kind} page: mean" in printed
     assert all(line.startswith("/search/?q=") for line in urls.read_text().splitlines())
+
+
+def test_bench_search_spreads_each_kind_of_query_over_the_url_list():
+    mixed = interleave([["s1", "s2", "s3"], ["c1"], ["t1", "t2"]])
+    assert mixed == ["s1", "t1", "s2", "c1", "t2", "s3"]

@@ -19,6 +19,19 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def interleave(lists):
+    """The items of every list in one, each list's spread evenly over it: a load that takes
+    them in turn asks every kind of query throughout, in the lists' proportions."""
+    return [
+        item
+        for _, _, item in sorted(
+            ((i + 0.5) / len(items), order, item)
+            for order, items in enumerate(lists)
+            for i, item in enumerate(items)
+        )
+    ]
+
+
 def typo(word, rng):
     """`word` with two neighbouring letters swapped or one letter dropped."""
     i = rng.randrange(1, len(word) - 1)
@@ -101,10 +114,11 @@ class Command(BaseCommand):
         if pages:
             self.time_pages(kinds, repeat)
         if urls:
+            # Interleaved, not a block of each kind: the 50 common words in a row would make
+            # the load a stretch of nothing else, whose latency is then most of the p95.
             with open(urls, "w") as out:
-                for kind in ("selective", "common", "typo"):
-                    for query in kinds[kind]:
-                        out.write(f"/search/?{urlencode({'q': query})}\n")
+                for query in interleave([kinds[kind] for kind in ("selective", "common", "typo")]):
+                    out.write(f"/search/?{urlencode({'q': query})}\n")
             self.stdout.write(f"wrote the /search/ URLs to {urls}")
 
     def time_pages(self, kinds, repeat):
