@@ -6,7 +6,7 @@
 #   docs/search-ab.sh OLD_DIR OLD_DATABASE_URL NEW_DIR NEW_DATABASE_URL [ROUNDS] [CACHE_SECONDS]
 #
 # Each checkout needs `manage.py collectstatic` run against its database first; the URL list
-# is /tmp/urls.txt (`manage.py bench_search --urls /tmp/urls.txt`). CACHE_SECONDS 0 (default)
+# is $URLS, or /tmp/urls.txt (`manage.py bench_search --urls /tmp/urls.txt`). CACHE_SECONDS 0 (default)
 # computes every query; 600 is the shipped result cache. Uses the venv of the checkout this
 # script is in.
 set -euo pipefail
@@ -15,6 +15,7 @@ old_dir=$(cd "$1" && pwd)
 new_dir=$(cd "$3" && pwd)
 rounds=${5:-3}
 cache=${6:-0}
+urls=${URLS:-/tmp/urls.txt}
 
 cpu() { # CPU ticks used so far by these processes
   local total=0
@@ -30,14 +31,14 @@ run() { # label dir database_url
     "$here/.venv/bin/gunicorn" glossary.wsgi -b 127.0.0.1:8104 -w 2 --access-logfile /dev/null &
   local pid=$!
   sleep 4
-  URLS=/tmp/urls.txt wrk -t2 -c8 -d5s -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104 >/dev/null
+  URLS=$urls wrk -t2 -c8 -d5s -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104 >/dev/null
   local workers out requests
   workers=$(pgrep -P $pid)
   local before=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
-  out=$(URLS=/tmp/urls.txt wrk -t2 -c8 -d20s --latency -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104)
+  out=$(URLS=$urls wrk -t2 -c8 -d20s --latency -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104)
   local after=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
   requests=$(echo "$out" | awk '/^requests/ {print $2}' | tr -d ,)
-  echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p95'); CPU a request:" \
+  echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p' | paste -sd ' '); CPU a request:" \
     "workers $(per_request "${before[0]}" "${after[0]}" "$requests") ms," \
     "PostgreSQL $(per_request "${before[1]}" "${after[1]}" "$requests") ms," \
     "whole machine $(per_request "${before[2]}" "${after[2]}" "$requests") ms"
