@@ -10,7 +10,9 @@ Public interface (kept stable):
     - ``query``: the query as typed, stripped; ``ids``: matching term ids, best first
       (at most ``MAX_RESULTS``, like Algolia's default pagination limit);
     - ``total``: how many terms match; ``total_capped`` is true when there are more than
-      ``COUNT_LIMIT`` and ``total`` stops there;
+      ``COUNT_LIMIT`` and ``total`` stops there; ``phrase_capped`` is true when more than
+      ``PHRASE_CANDIDATES`` terms have all the words of a query's phrase and the phrase was
+      looked for in the first of them only;
     - ``facets``: ``{"category": [Facet], "difficulty": [Facet], "provider": [Facet]}``, each
       ``Facet(value, label, count, selected)``, counted over ``ids``;
     - ``suggestions``: "did you mean" ``[Suggestion(name, slug, url)]`` when the query found
@@ -52,7 +54,10 @@ makes search slow, so one statement fetches at most ``COUNT_LIMIT`` + 1 matches,
 its rank and facet values; when more than ``RANK_LIMIT`` match, only the matches in names and
 services are ranked and the rest follow in index order. (PostgreSQL reads those, and the
 facet values of name matches, from ``SearchTitle``: a narrow row per term with its names and
-services vector, where a document row fills a page.) "Did you mean" looks a typo's
+services vector, where a document row fills a page.) Checking a phrase's word order reads
+each term that has all its words, so a phrase is looked for in the first
+``PHRASE_CANDIDATES`` of them (on SQLite, those are then not ranked by bm25, which would
+count the terms with the phrase in the whole index). "Did you mean" looks a typo's
 deletions (up to two letters) up in the keys: a few B-tree probes on both backends; a word
 missing two letters falls back to trigram neighbours (FTS5 trigram table, pg_trgm GiST).
 
@@ -109,6 +114,11 @@ MAX_CLAUSES = 8
 # postings of every word that starts with a prefix: at 100,000 terms "k*" took 160 ms and
 # "ka*" 118 ms, "kas*" 46 ms.
 MIN_PREFIX = 3
+# A phrase's word order is checked term by term. Words found in most terms but seldom side by
+# side made that every term: at 100,000 terms '"policy monitoring"' took 213 ms on PostgreSQL.
+# A phrase is looked for in the first PHRASE_CANDIDATES terms (in index order) that have all
+# the query's words, and the results say when there were more.
+PHRASE_CANDIDATES = 5_000
 NAME_MATCHES = 200
 BATCH = 2_000
 
@@ -157,10 +167,15 @@ class SearchResults:
     ids: list = field(default_factory=list)
     total: int = 0
     total_capped: bool = False
+    phrase_capped: bool = False  # a phrase was looked for in PHRASE_CANDIDATES terms only
     facets: dict = field(default_factory=dict)
     suggestions: list = field(default_factory=list)
     parsed: "Query | None" = field(default=None, repr=False)
     cache_key: str | None = field(default=None, repr=False)  # when the results are cached
+
+    @property
+    def phrase_candidates(self):
+        return PHRASE_CANDIDATES
 
     def page(self, number, per_page=20):
         """A Django Page of Hit(term, snippet) for page `number` (clamped to a valid page)."""
@@ -253,6 +268,11 @@ class Query:
     @property
     def words(self):
         return [t for _, tokens in self.positive for t in tokens]
+
+    @property
+    def has_phrase(self):
+        """Whether a required clause is words in a row, whose order is checked term by term."""
+        return any(kind == "phrase" and len(tokens) > 1 for kind, tokens in self.positive)
 
     @property
     def name_key(self):
@@ -368,6 +388,10 @@ class _Backend:
 
     key_collate = ""
     FACETS_FROM = "terms_searchdocument d"  # where a match's facet columns are read
+    # Whether ranking a phrase's matches reads every term with the phrase: then a phrase
+    # looked for in the first PHRASE_CANDIDATES terms only is ranked as a word found in more
+    # than RANK_LIMIT terms is.
+    phrase_rank_reads_all = False
 
     def read_together(self, statements):
         """The rows of each (sql, params) statement, in order; no rows where it is None."""
@@ -402,6 +426,11 @@ class _Backend:
 
     def _matches_sql(self, query, filters, limit):
         raise NotImplementedError
+
+    def found(self, query, filters, rows):
+        """The rows that matches_sql() read, as it documents them, and whether a phrase was
+        looked for in the first PHRASE_CANDIDATES terms with all the query's words only."""
+        return rows, False
 
     def ranked(self, query, filters, found):
         """Term ids of the rows that matches_sql() read, best first (ties by id)."""
@@ -487,6 +516,9 @@ class _Backend:
 
 
 class _Sqlite(_Backend):
+    # bm25 weighs a phrase by how many terms have it, and counts them over the whole index: at
+    # 100,000 terms, ranking the 4 matches of '"data cloud model service"' took 60 ms.
+    phrase_rank_reads_all = True
     # A covering index (migration 0013): the document rows are wide and the facet columns
     # come last, in overflow pages.
     FACETS_FROM = "terms_searchdocument d INDEXED BY terms_searchdocument_facets"
@@ -522,7 +554,37 @@ class _Sqlite(_Backend):
         the full one reads a common word's every position."""
         table = "terms_searchname_fts" if names_only else "terms_search_fts"
         where, params = filters.sql(f"{table}.rowid")
+        cutoff = None if names_only else self._phrase_cutoff(query, filters)
+        if cutoff is not None:
+            where += f" AND {table}.rowid < %s"
+            params.append(cutoff)
         return table, f"{table} MATCH %s{where}", [self._match(query), *params]
+
+    def _phrase_cutoff(self, query, filters):
+        """For a query with a phrase that more than PHRASE_CANDIDATES terms have all the words
+        of, the id of the first term beyond those (FTS5 reads its matches in id order)."""
+        if not query.has_phrase:
+            return None
+        relaxed = " AND ".join(
+            self._phrase([word]) + (" *" if kind == "prefix" else "")
+            for kind, words in query.positive
+            for word in words
+        )
+        where, params = filters.sql("terms_search_fts.rowid")
+        # Asked once per search: the match and the ranking statements must agree.
+        cutoffs = self.__dict__.setdefault("_cutoffs", {})
+        key = (relaxed, where, *params, PHRASE_CANDIDATES)
+        if key not in cutoffs:
+            rows = _rows(
+                "SELECT rowid FROM terms_search_fts WHERE terms_search_fts MATCH %s"
+                f"{where} ORDER BY rowid LIMIT 1 OFFSET %s",
+                [relaxed, *params, PHRASE_CANDIDATES],
+            )
+            cutoffs[key] = rows[0][0] if rows else None
+        return cutoffs[key]
+
+    def found(self, query, filters, rows):
+        return rows, self._phrase_cutoff(query, filters) is not None
 
     def _matches_sql(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
@@ -645,8 +707,15 @@ class _Postgres(_Backend):
             parts[-1] += ":*"
         return "(" + " <-> ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
-    def _tsquery(self, query):
-        """The query as to_tsquery('english', …) text, or None when nothing is required."""
+    def _tsquery(self, query, relaxed=False):
+        """The query as to_tsquery('english', …) text, or None when nothing is required;
+        `relaxed`: only its required words, in any order (what a phrase's candidates have)."""
+        if relaxed:
+            return " & ".join(
+                self._phrase([word], kind == "prefix")
+                for kind, words in query.positive
+                for word in words
+            )
         parts = [self._phrase(words, kind == "prefix") for kind, words in query.positive]
         if not parts:
             return None
@@ -672,11 +741,40 @@ class _Postgres(_Backend):
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
     def _matches_sql(self, query, filters, limit):
         table, where, params = self._where(query, filters, False)
-        # The facet columns are in the row the match is read from.
+        if not query.has_phrase:
+            # The facet columns are in the row the match is read from.
+            return (
+                f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} "
+                f"WHERE {where} LIMIT %s",
+                [self.WEIGHTS, params[0], *params, limit],
+            )
+        # The terms with all the words, up to one more than PHRASE_CANDIDATES, numbered as
+        # read (narrow rows: the order is checked and the rank taken below the numbering);
+        # the matches among them, and that one more to say there were more.
+        raw, relaxed = params[0], self._tsquery(query, relaxed=True)
+        narrowed, narrowing = filters.sql("d.term_id")
         return (
-            f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} WHERE {where} LIMIT %s",
-            [self.WEIGHTS, params[0], *params, limit],
+            "SELECT * FROM (SELECT c.*, row_number() OVER () AS n FROM ("
+            f"SELECT d.term_id, CASE WHEN d.vector @@ {self.TSQUERY} THEN -{self.RANK} END "
+            f"AS rank, {FACET_COLUMNS} FROM {table} WHERE d.vector @@ {self.TSQUERY}{narrowed} "
+            "LIMIT %s) c) x WHERE x.rank IS NOT NULL OR x.n > %s LIMIT %s",
+            [
+                raw,
+                self.WEIGHTS,
+                raw,
+                relaxed,
+                *narrowing,
+                PHRASE_CANDIDATES + 1,
+                PHRASE_CANDIDATES,
+                limit,
+            ],
         )
+
+    def found(self, query, filters, rows):
+        if not query.has_phrase:
+            return rows, False
+        checked = [row[:-1] for row in rows if row[-1] <= PHRASE_CANDIDATES]
+        return checked, len(checked) < len(rows)
 
     def _name_hits(self, query, filters, limit):
         # One read of up to limit + 1 rows, each ranked: counting them first would read
@@ -884,7 +982,7 @@ def search_terms(query, *, category=None, difficulty=None, provider=None):
     return results
 
 
-CACHED_FIELDS = ["ids", "total", "total_capped", "facets", "suggestions"]
+CACHED_FIELDS = ["ids", "total", "total_capped", "phrase_capped", "facets", "suggestions"]
 
 
 def _generation():
@@ -936,11 +1034,15 @@ def _search(results, category, difficulty, provider):
             (FACET_LABELS_SQL, []),
         ]
     )
+    found, results.phrase_capped = backend.found(parsed, filters, found)
     named = _name_ranked(name_rows, key)
-    fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found)
+    fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found, results.phrase_capped)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
-    results.total = min(len(found), COUNT_LIMIT) + len(seen.difference(fts_ids))
+    # Counted: the matches read, and those listed from the name indexes beyond them.
+    results.total = min(len(found), COUNT_LIMIT) + len(
+        set(results.ids).difference(row[0] for row in found)
+    )
     results.total_capped = len(found) > COUNT_LIMIT
     facet_rows = {row[0]: row[2:] for row in name_rows}
     facet_rows.update((row[0], row[2:]) for row in found)
@@ -968,11 +1070,12 @@ def _names_first(backend, key, limit):
     return _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
 
 
-def _fts_ranked(backend, parsed, filters, found):
+def _fts_ranked(backend, parsed, filters, found, phrase_capped=False):
     """Full-text matches, best first; when too many to rank, the matches in names and
     services first, then the rest of `found` (the first matches) in index order. Also the
     facet rows of those name matches, which `found` may not hold."""
-    if len(found) <= RANK_LIMIT:
+    too_costly = phrase_capped and backend.phrase_rank_reads_all
+    if len(found) <= RANK_LIMIT and not too_costly:
         ids = backend.ranked(parsed, filters, found)
         return ids, []
     name_hits = backend.name_hits(parsed, filters, RANK_LIMIT) or []

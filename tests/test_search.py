@@ -189,6 +189,51 @@ def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkey
     assert name_hits("quasar") == []
 
 
+def phrase_terms():
+    """Four terms with "quasar" and "lattice", in this order; the 1st and the 4th have them
+    side by side."""
+    return [
+        make_term("Filler 0", definition="A quasar lattice holds the data."),
+        make_term("Filler 1", definition="A quasar, and then a lattice."),
+        make_term("Filler 2", definition="A lattice beside a quasar."),
+        make_term("Filler 3", definition="Another quasar lattice here."),
+    ]
+
+
+def test_a_phrase_is_looked_for_in_the_first_terms_with_its_words(db, monkeypatch):
+    terms = phrase_terms()
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 3)
+    results = search.search_terms('"quasar lattice"')
+    assert (results.ids, results.total, results.phrase_capped) == ([terms[0].pk], 1, True)
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
+    results = search.search_terms('"quasar lattice"')
+    assert (sorted(results.ids), results.phrase_capped) == ([terms[0].pk, terms[3].pk], False)
+    # Only a phrase is bounded so: the same words apart find every term.
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 1)
+    assert search.search_terms("quasar lattice").total == 4
+
+
+def test_a_bounded_phrase_still_puts_a_term_named_with_it_first(db, monkeypatch):
+    terms = phrase_terms()
+    named = make_term("Quasar Lattice Map", definition="A quasar and a lattice, drawn.")
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)  # the named term is the 5th
+    results = search.search_terms('"quasar lattice"')
+    assert results.ids == [named.pk, terms[0].pk, terms[3].pk]
+    assert (results.total, results.phrase_capped) == (3, True)
+
+
+def test_search_page_says_when_a_phrase_was_looked_for_in_part(db, client, monkeypatch):
+    phrase_terms()
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 3)
+    page = client.get(reverse("terms:search"), {"q": '"quasar lattice"'}).content.decode()
+    assert "1 term found." in page
+    assert "More than 3 terms have all these words" in page
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
+    page = client.get(reverse("terms:search"), {"q": '"quasar lattice"'}).content.decode()
+    assert "2 terms found." in page
+    assert "have all these words" not in page
+
+
 def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch):
     monkeypatch.setattr(search, "COUNT_LIMIT", 3)
     monkeypatch.setattr(search, "RANK_LIMIT", 3)
