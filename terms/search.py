@@ -83,6 +83,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, QuerySet
@@ -313,6 +314,14 @@ def parse(text):
 # ---------------------------------------------------------------------------- filters
 
 
+def _pk_by_slug(model, slug):
+    """The pk of the `model` with this slug, None when there is none; text that no slug can
+    be is not looked up (PostgreSQL refuses text holding a NUL byte)."""
+    if not slug_re.match(slug):
+        return None
+    return model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
 @dataclass
 class Filters:
     category_id: int | None = None
@@ -324,17 +333,13 @@ class Filters:
     def resolve(cls, category, difficulty, provider):
         filters = cls()
         if category:
-            filters.category_id = (
-                Category.objects.filter(slug=category).values_list("pk", flat=True).first()
-            )
+            filters.category_id = _pk_by_slug(Category, category)
             filters.impossible |= filters.category_id is None
         if difficulty:
             filters.difficulty = difficulty
             filters.impossible |= difficulty not in Difficulty.values
         if provider:
-            filters.provider_id = (
-                Provider.objects.filter(slug=provider).values_list("pk", flat=True).first()
-            )
+            filters.provider_id = _pk_by_slug(Provider, provider)
             filters.impossible |= filters.provider_id is None
         return filters
 

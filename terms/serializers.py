@@ -5,8 +5,10 @@ go through `TermWriteSerializer`, which replaces a term and its children in one
 transaction and answers with the detail shape.
 """
 
+from django.core.validators import slug_re
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -258,10 +260,20 @@ class EquivalentMatchSerializer(serializers.Serializer):
     )
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """An object by its slug as a client typed it: text that no slug can be is not found,
+    without asking the database (PostgreSQL refuses text holding a NUL byte)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not slug_re.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return super().to_internal_value(data)
+
+
 class EquivalentLookupSerializer(serializers.Serializer):
     """The query of `equivalents/`: which provider, which service."""
 
-    provider = serializers.SlugRelatedField(
+    provider = SlugLookupField(
         slug_field="slug",
         queryset=Provider.objects.all(),
         help_text="The provider you are migrating from, by slug (`aws`, `azure`, `gcp`, `oci`).",
@@ -343,7 +355,7 @@ class TermWriteSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Left out on create: made from the name. Changing it moves the term's URL.",
     )
-    category = serializers.SlugRelatedField(
+    category = SlugLookupField(
         slug_field="slug", queryset=Category.objects.all(), help_text="The category's slug."
     )
     aliases = serializers.ListField(

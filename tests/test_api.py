@@ -414,6 +414,23 @@ def test_equivalents_need_a_known_provider_and_a_service(api, db):
     assert set(response.json()) == {"provider", "service"}
 
 
+def test_a_provider_no_slug_can_be_is_not_found(api, db):
+    # PostgreSQL refuses text with a NUL byte: it is answered as unknown, never asked.
+    response = api.get(f"{API}/equivalents/", {"provider": "a\x00b", "service": "S3"})
+
+    assert response.status_code == 400
+    assert "does not exist" in response.json()["provider"][0]
+
+
+def test_a_term_in_a_category_no_slug_can_be_is_refused(editor_api, db):
+    make_category("storage")
+    response = editor_api.post(f"{API}/terms/", term_payload(category="st\x00rage"), format="json")
+
+    assert response.status_code == 400
+    assert "does not exist" in response.json()["category"][0]
+    assert not Term.objects.exists()
+
+
 # Writes and permissions
 
 

@@ -222,6 +222,15 @@ def test_a_bounded_phrase_still_puts_a_term_named_with_it_first(db, monkeypatch)
     assert (results.total, results.phrase_capped) == (3, True)
 
 
+def test_a_facet_no_slug_can_be_narrows_to_nothing(db, client):
+    # PostgreSQL refuses text with a NUL byte: such a value is unknown, and never asked for.
+    make_term("Nimbus Store")
+    for facet in ("category", "provider"):
+        page = client.get(reverse("terms:search"), {"q": "nimbus", facet: "a\x00b"})
+        assert page.status_code == 200
+        assert "0 terms found." in page.content.decode()
+
+
 def test_search_page_says_when_a_phrase_was_looked_for_in_part(db, client, monkeypatch):
     phrase_terms()
     monkeypatch.setattr(search, "PHRASE_CANDIDATES", 3)
