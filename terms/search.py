@@ -1044,11 +1044,12 @@ def _search(results, category, difficulty, provider):
     fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found, results.phrase_capped)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[:MAX_RESULTS]
-    # Counted: the matches read, and those listed from the name indexes beyond them.
-    results.total = min(len(found), COUNT_LIMIT) + len(
-        set(results.ids).difference(row[0] for row in found)
-    )
     results.total_capped = len(found) > COUNT_LIMIT
+    if results.total_capped:
+        results.total = COUNT_LIMIT + len(seen.difference(fts_ids))
+    else:
+        # Every match listed, with those the name indexes add (a phrase too common to rank).
+        results.total = len(seen.union(fts_ids))
     facet_rows = {row[0]: row[2:] for row in name_rows}
     facet_rows.update((row[0], row[2:]) for row in found)
     facet_rows.update((row[0], row[1:]) for row in name_hits)
