@@ -528,6 +528,11 @@ class _Sqlite(_Backend):
     # come last, in overflow pages.
     FACETS_FROM = "terms_searchdocument d INDEXED BY terms_searchdocument_facets"
 
+    def __init__(self):
+        # A bounded phrase's cutoff, asked once per search (a backend serves one): the
+        # match and the ranking statements must agree on it.
+        self._cutoffs = {}
+
     @staticmethod
     def _phrase(tokens):
         return '"' + " ".join(tokens) + '"'
@@ -576,17 +581,15 @@ class _Sqlite(_Backend):
             for word in words
         )
         where, params = filters.sql("terms_search_fts.rowid")
-        # Asked once per search: the match and the ranking statements must agree.
-        cutoffs = self.__dict__.setdefault("_cutoffs", {})
         key = (relaxed, where, *params, PHRASE_CANDIDATES)
-        if key not in cutoffs:
+        if key not in self._cutoffs:
             rows = _rows(
                 "SELECT rowid FROM terms_search_fts WHERE terms_search_fts MATCH %s"
                 f"{where} ORDER BY rowid LIMIT 1 OFFSET %s",
                 [relaxed, *params, PHRASE_CANDIDATES],
             )
-            cutoffs[key] = rows[0][0] if rows else None
-        return cutoffs[key]
+            self._cutoffs[key] = rows[0][0] if rows else None
+        return self._cutoffs[key]
 
     def found(self, query, filters, rows):
         return rows, self._phrase_cutoff(query, filters) is not None
@@ -1076,7 +1079,7 @@ def _names_first(backend, key, limit):
     return _name_ranked(backend.name_matches(key, Filters()), key)[:limit]
 
 
-def _fts_ranked(backend, parsed, filters, found, phrase_capped=False):
+def _fts_ranked(backend, parsed, filters, found, phrase_capped):
     """Full-text matches, best first; when too many to rank, the matches in names and
     services first, then the rest of `found` (the first matches) in index order. Also the
     facet rows of those name matches, which `found` may not hold."""
