@@ -276,6 +276,17 @@ class Query:
         return any(kind == "phrase" and len(tokens) > 1 for kind, tokens in self.positive)
 
     @property
+    def relaxed(self):
+        """Its required words alone, in any order: what every term it can match has."""
+        return Query(
+            [
+                (kind if kind == "prefix" else "word", [word])
+                for kind, tokens in self.positive
+                for word in tokens
+            ]
+        )
+
+    @property
     def name_key(self):
         """The whole query as a name key, when it can be compared with names at all."""
         return "" if self.negative else " ".join(self.words)
@@ -575,11 +586,7 @@ class _Sqlite(_Backend):
         of, the id of the first term beyond those (FTS5 reads its matches in id order)."""
         if not query.has_phrase:
             return None
-        relaxed = " AND ".join(
-            self._phrase([word]) + (" *" if kind == "prefix" else "")
-            for kind, words in query.positive
-            for word in words
-        )
+        relaxed = self._match(query.relaxed)
         where, params = filters.sql("terms_search_fts.rowid")
         key = (relaxed, where, *params, PHRASE_CANDIDATES)
         if key not in self._cutoffs:
@@ -715,15 +722,8 @@ class _Postgres(_Backend):
             parts[-1] += ":*"
         return "(" + " <-> ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
-    def _tsquery(self, query, relaxed=False):
-        """The query as to_tsquery('english', …) text, or None when nothing is required;
-        `relaxed`: only its required words, in any order (what a phrase's candidates have)."""
-        if relaxed:
-            return " & ".join(
-                self._phrase([word], kind == "prefix")
-                for kind, words in query.positive
-                for word in words
-            )
+    def _tsquery(self, query):
+        """The query as to_tsquery('english', …) text, or None when nothing is required."""
         parts = [self._phrase(words, kind == "prefix") for kind, words in query.positive]
         if not parts:
             return None
@@ -748,34 +748,27 @@ class _Postgres(_Backend):
 
     # Raw SQL rather than the ORM: compiling the queryset cost as much as running it.
     def _matches_sql(self, query, filters, limit):
+        if query.has_phrase:
+            return self._phrase_matches_sql(query, filters, limit)
         table, where, params = self._where(query, filters, False)
-        if not query.has_phrase:
-            # The facet columns are in the row the match is read from.
-            return (
-                f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} "
-                f"WHERE {where} LIMIT %s",
-                [self.WEIGHTS, params[0], *params, limit],
-            )
+        # The facet columns are in the row the match is read from.
+        return (
+            f"SELECT d.term_id, -{self.RANK}, {FACET_COLUMNS} FROM {table} WHERE {where} LIMIT %s",
+            [self.WEIGHTS, params[0], *params, limit],
+        )
+
+    def _phrase_matches_sql(self, query, filters, limit):
         # The terms with all the words, up to one more than PHRASE_CANDIDATES, numbered as
         # read (narrow rows: the order is checked and the rank taken below the numbering);
         # the matches among them, and that one more to say there were more.
-        raw, relaxed = params[0], self._tsquery(query, relaxed=True)
-        narrowed, narrowing = filters.sql("d.term_id")
+        raw = self._tsquery(query)
+        table, candidates, params = self._where(query.relaxed, filters, False)
         return (
             "SELECT * FROM (SELECT c.*, row_number() OVER () AS n FROM ("
             f"SELECT d.term_id, CASE WHEN d.vector @@ {self.TSQUERY} THEN -{self.RANK} END "
-            f"AS rank, {FACET_COLUMNS} FROM {table} WHERE d.vector @@ {self.TSQUERY}{narrowed} "
-            "LIMIT %s) c) x WHERE x.rank IS NOT NULL OR x.n > %s LIMIT %s",
-            [
-                raw,
-                self.WEIGHTS,
-                raw,
-                relaxed,
-                *narrowing,
-                PHRASE_CANDIDATES + 1,
-                PHRASE_CANDIDATES,
-                limit,
-            ],
+            f"AS rank, {FACET_COLUMNS} FROM {table} WHERE {candidates} LIMIT %s) c) x "
+            "WHERE x.rank IS NOT NULL OR x.n > %s LIMIT %s",
+            [raw, self.WEIGHTS, raw, *params, PHRASE_CANDIDATES + 1, PHRASE_CANDIDATES, limit],
         )
 
     def found(self, query, filters, rows):
