@@ -34,7 +34,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from terms import serializers
 from terms.filters import TermFilter
 from terms.importers import export_term
-from terms.models import Category, Provider, ProviderEquivalent, Term, term_page
+from terms.models import Category, Provider, ProviderEquivalent, Term
+from terms.term_page import term_page
 
 app_name = "api"
 

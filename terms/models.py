@@ -1,7 +1,7 @@
 """The glossary's content: terms, their children, categories and providers."""
 
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -95,43 +95,6 @@ class TermQuerySet(models.QuerySet):
             Prefetch("see_also", queryset=linked),
         )
 
-    def around(self, term):
-        """Every term a term page links to, in one query, each with `kind`: "related",
-        "see_also", "mentioned_in" (its text links here or lists this under see also),
-        "previous" or "next" (alphabetically). A term may come once per kind.
-
-        Raw SQL because the same query through the ORM takes ~30x longer to compile
-        than to run, on the page that must answer in a few milliseconds; each branch uses
-        an index (the through tables' foreign keys, the unique index on LOWER(name)).
-        """
-
-        q = connection.ops.quote_name
-        term_table = q(Term._meta.db_table)
-        related = q(Term.related_terms.through._meta.db_table)
-        see_also = q(Term.see_also.through._meta.db_table)
-        mentions = q(Term.mentions.through._meta.db_table)
-        neighbour = (
-            "SELECT * FROM (SELECT id, '{kind}' AS kind FROM " + term_table
-            + " WHERE LOWER(name) {op} LOWER(%s) ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
-        )  # fmt: skip
-        sql = f"""
-            SELECT t.id, t.name, t.slug, t.summary, t.updated_at, x.kind FROM {term_table} t JOIN (
-                SELECT to_term_id AS id, 'related' AS kind FROM {related} WHERE from_term_id = %s
-                UNION ALL
-                SELECT to_term_id, 'see_also' FROM {see_also} WHERE from_term_id = %s
-                UNION ALL
-                SELECT from_term_id, 'mentioned_in' FROM {mentions} WHERE to_term_id = %s
-                UNION ALL
-                SELECT from_term_id, 'mentioned_in' FROM {see_also} WHERE to_term_id = %s
-                UNION ALL
-                {neighbour.format(kind="previous", op="<", order="DESC")}
-                UNION ALL
-                {neighbour.format(kind="next", op=">", order="ASC")}
-            ) x ON x.id = t.id
-            ORDER BY LOWER(t.name), t.id
-        """
-        return self.raw(sql, [term.pk] * 4 + [term.name] * 2)
-
     def summaries(self):
         """What lists show, on the site and in the API: the category, no children or long texts."""
         return self.select_related("category").only(
@@ -189,12 +152,14 @@ class Term(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)
-        before = rendering.link_state(self)
-        rendering.render_term(self)
+        from terms import linking
+
+        before = linking.link_state(self)
+        linking.render_term(self)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "definition_html", "summary"}
         super().save(*args, **kwargs)
-        rendering.after_save(self, before)
+        linking.after_save(self, before)
 
     def get_absolute_url(self):
         return reverse("terms:term-detail", kwargs={"slug": self.slug})
@@ -269,14 +234,10 @@ class FAQ(models.Model):
         return self.question
 
     def save(self, *args, **kwargs):
-        self.answer_html = rendering.render_answer(
-            self.answer, rendering.LinkIndex.load(), self.term
-        )
+        from terms import linking
+
+        self.answer_html = rendering.render_answer(self.answer, linking.load_index(), self.term)
         super().save(*args, **kwargs)
-
-
-models.signals.pre_delete.connect(rendering.before_delete, sender=Term)
-models.signals.post_delete.connect(rendering.after_delete, sender=Term)
 
 
 class SearchFacetValues(models.Model):
@@ -384,74 +345,3 @@ class SearchGeneration(models.Model):
 
     def __str__(self):
         return str(self.value)
-
-
-class Compiled:
-    """A QuerySet compiled to SQL once per process, then run raw with a fresh parameter.
-
-    Building and compiling even a simple query costs Django ~0.4 ms, running it ~0.05 ms;
-    the term page needs five, so it keeps their SQL. `build(value)` must return a QuerySet
-    whose only parameter is `value`; annotations come back as attributes.
-    """
-
-    def __init__(self, build, placeholder):
-        self.build, self.placeholder, self.sql = build, placeholder, {}
-
-    def __call__(self, value):
-        vendor = connection.vendor
-        if vendor not in self.sql:
-            queryset = self.build(self.placeholder)
-            sql, params = queryset.query.sql_with_params()
-            assert params == (self.placeholder,), params
-            self.sql[vendor] = (queryset.model, sql)
-        model, sql = self.sql[vendor]
-        return list(model.objects.raw(sql, [value]))
-
-
-_term_by_slug = Compiled(
-    lambda slug: Term.objects.filter(slug=slug).annotate(
-        category_name=F("category__name"), category_slug=F("category__slug")
-    ),
-    "-",
-)
-_use_cases = Compiled(lambda pk: UseCase.objects.filter(term_id=pk), 0)
-_faqs = Compiled(lambda pk: FAQ.objects.filter(term_id=pk), 0)
-_equivalents = Compiled(
-    lambda pk: ProviderEquivalent.objects.filter(term_id=pk).annotate(
-        provider_name=F("provider__name"),
-        provider_short_name=F("provider__short_name"),
-        provider_slug=F("provider__slug"),
-    ),
-    0,
-)
-
-
-def term_page(slug):
-    """The term at `slug` with all that its page and API detail show, or None.
-
-    Five queries whatever the data size, their SQL compiled once per process: children
-    come back through `term.use_cases.all()` and the like, as if prefetched, and
-    `term.linked` holds `Term.objects.around(term)`.
-    """
-    found = _term_by_slug(slug)
-    if not found:
-        return None
-    term = found[0]
-    term.category = Category(pk=term.category_id, name=term.category_name, slug=term.category_slug)
-    equivalents = _equivalents(term.pk)
-    for row in equivalents:
-        row.provider = Provider(
-            pk=row.provider_id,
-            name=row.provider_name,
-            short_name=row.provider_short_name,
-            slug=row.provider_slug,
-        )
-    term.linked = list(Term.objects.around(term))
-    term._prefetched_objects_cache = {
-        "use_cases": _use_cases(term.pk),
-        "provider_equivalents": equivalents,
-        "faqs": _faqs(term.pk),
-        "related_terms": [t for t in term.linked if t.kind == "related"],
-        "see_also": [t for t in term.linked if t.kind == "see_also"],
-    }
-    return term

@@ -1,10 +1,9 @@
 """Turn editors' Markdown into safe HTML and plain-text summaries, with links between terms.
 
-Rendering happens when a term is saved, never when it is viewed. A definition links to other
-terms in two ways: `[[Term name]]` / `[[Term name|shown text]]` written by the editor, and an
-auto-link on the first mention of another term's name or alias. Because those links depend on
-other terms, saving or deleting a term re-renders the definitions and answers that mention
-it (`refresh_dependents`), and `render_all` rebuilds everything after a bulk load.
+Pure functions: the terms a text may link to come in as a `LinkIndex` (terms.linking loads
+it). A definition links to other terms in two ways: `[[Term name]]` / `[[Term name|shown
+text]]` written by the editor, and an auto-link on the first mention of another term's name
+or alias.
 """
 
 import html
@@ -14,7 +13,6 @@ from functools import cached_property
 
 import markdown
 import nh3
-from django.db.models import Q
 from django.urls import reverse
 
 ALLOWED_TAGS = {
@@ -102,12 +100,6 @@ class LinkIndex:
         for id_, name, slug, summary, _ in rows:
             self.by_name[name.casefold()] = Target(id_, name, slug, summary)
         self.by_name.pop("", None)
-
-    @classmethod
-    def load(cls):
-        from terms.models import Term
-
-        return cls(list(Term.objects.values_list("id", "name", "slug", "summary", "aliases")))
 
     def get(self, name):
         return self.by_name.get(html.unescape(name).strip().casefold())
@@ -211,103 +203,11 @@ def render_answer(text, index, own=None):
     return _wiki_links(markdown_to_html(text), index, own, set())
 
 
-def missing_links(text, index=None):
+def missing_links(text, index):
     """Names in `[[...]]` that match no term, in order of appearance (for editors' warnings)."""
-    index = index or LinkIndex.load()
     seen = []
     for match in _WIKI_LINK.finditer(text):
         name = match.group(1).strip()
         if index.get(name) is None and name not in seen:
             seen.append(name)
     return seen
-
-
-def render_term(term, index=None):
-    """Fill `term.definition_html` and `term.summary`; remember what it links to for `save`."""
-    index = index or LinkIndex.load()
-    term.definition_html, term._linked_ids = render_definition(term.definition, index, term)
-    term.summary = first_sentence(term.definition)
-
-
-def link_state(term):
-    """What other pages' links to `term` depend on, as stored now (None for a new term)."""
-    from terms.models import Term
-
-    if not term.pk:
-        return None
-    return Term.objects.filter(pk=term.pk).values("name", "slug", "summary", "aliases").first()
-
-
-def _names(state):
-    if not state:
-        return set()
-    return {state["name"], *(state["aliases"] or ()), *implied_aliases(state["name"])}
-
-
-def after_save(term, before):
-    """Store the term's mentions; re-render others when its names, URL or summary changed."""
-    linked = getattr(term, "_linked_ids", None)
-    if linked is not None:
-        term.mentions.set(linked)
-    now = {k: getattr(term, k) for k in ("name", "slug", "summary", "aliases")}
-    if before == now:
-        return
-    refresh_dependents(term.pk, _names(now) | _names(before))
-
-
-def refresh_dependents(term_id, names):
-    """Re-render definitions and answers that link to the term or mention one of its names."""
-    from terms.models import FAQ, Term
-
-    names = {name for name in names if name.strip()}
-    mentioning = Q(mentions=term_id)
-    answers = Q(pk__in=[])
-    for name in names:
-        mentioning |= Q(definition__icontains=name)
-        answers |= Q(answer__icontains=f"[[{name}")
-    index = LinkIndex.load()
-    _rerender(Term.objects.filter(mentioning).exclude(pk=term_id).distinct(), index)
-    for faq in FAQ.objects.filter(answers).select_related("term"):
-        FAQ.objects.filter(pk=faq.pk).update(answer_html=render_answer(faq.answer, index, faq.term))
-
-
-def render_all():
-    """Re-render every definition and answer with one index: the path after bulk loads."""
-    from terms.models import FAQ, Term
-
-    index = LinkIndex.load()
-    terms = list(Term.objects.all())
-    mentions = []
-    for term in terms:
-        render_term(term, index)
-        mentions += [
-            Term.mentions.through(from_term_id=term.pk, to_term_id=target)
-            for target in term._linked_ids
-        ]
-    Term.objects.bulk_update(terms, ["definition_html", "summary"], batch_size=500)
-    Term.mentions.through.objects.all().delete()
-    Term.mentions.through.objects.bulk_create(mentions, batch_size=1000)
-    faqs = list(FAQ.objects.select_related("term"))
-    for faq in faqs:
-        faq.answer_html = render_answer(faq.answer, index, faq.term)
-    FAQ.objects.bulk_update(faqs, ["answer_html"], batch_size=500)
-    return len(terms)
-
-
-def before_delete(sender, instance, **kwargs):
-    """Remember who links to a term about to go: their links must turn back into text."""
-    instance._mentioned_by = list(instance.mentioned_in.values_list("pk", flat=True))
-
-
-def after_delete(sender, instance, **kwargs):
-    from terms.models import Term
-
-    _rerender(Term.objects.filter(pk__in=getattr(instance, "_mentioned_by", ())), LinkIndex.load())
-
-
-def _rerender(terms, index):
-    """Refresh other terms' links without touching their updated_at: their text did not change."""
-    for other in terms:
-        html_text, linked = render_definition(other.definition, index, other)
-        type(other).objects.filter(pk=other.pk).update(definition_html=html_text)
-        other.mentions.set(linked)

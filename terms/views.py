@@ -22,13 +22,8 @@ from django.views.generic import DetailView, ListView
 from terms import rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
-from terms.models import (
-    Category,
-    Provider,
-    ProviderEquivalent,
-    Term,
-    term_page,
-)
+from terms.models import Category, Provider, ProviderEquivalent, Term
+from terms.term_page import term_page
 
 SITE_NAME = "Glossary"
 OTHER = "#"

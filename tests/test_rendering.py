@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from terms import rendering
+from terms import linking, rendering
 from terms.models import FAQ, Term
 from tests.conftest import make_term
 
@@ -50,7 +50,7 @@ def test_wiki_link_to_a_missing_term_renders_as_plain_text():
 def test_missing_links_lists_names_that_match_no_term():
     make_term("Object Storage")
     text = "See [[Object Storage]], [[Nowhere]] and [[Nowhere|again]]."
-    assert rendering.missing_links(text) == ["Nowhere"]
+    assert rendering.missing_links(text, linking.load_index()) == ["Nowhere"]
 
 
 def test_wiki_link_inside_code_is_left_alone():
@@ -174,7 +174,7 @@ def test_render_all_rebuilds_links_and_mentions():
     storage = make_term("Object Storage")
     Term.objects.update(definition_html="")
     Term.mentions.through.objects.all().delete()
-    rendering.render_all()
+    linking.render_all()
     assert '/terms/object-storage/"' in html_of(bucket)
     assert list(storage.mentioned_in.all()) == [bucket]
 

@@ -128,11 +128,11 @@ SELECTED = SafeString(' class="selected" aria-current="true" title="Remove this 
 @register.simple_tag
 def missing_links(term):
     """Names in the term's [[links]] (definition and FAQ answers) that match no term."""
-    from terms import rendering
+    from terms import linking, rendering
 
     if term is None or not term.pk:
         return []
-    index = rendering.LinkIndex.load()
+    index = linking.load_index()
     texts = [term.definition, *term.faqs.values_list("answer", flat=True)]
     return list(
         dict.fromkeys(name for text in texts for name in rendering.missing_links(text, index))
