@@ -101,12 +101,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Connection settings the search backends rely on (terms/search/backends/).
+_options = DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL starts a scan of a large table where the previous one stopped. A word in
-    # most terms shows its first thousand matches (terms.search.COUNT_LIMIT), and they must
-    # be the same thousand every time, or its facet counts and pages shift between requests.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A word in most terms lists the first matches a scan reads: the same ones on every
+    # request, so no scan may start where another stopped.
     _options["options"] = f"{_options.get('options', '')} -c synchronize_seqscans=off".lstrip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # FTS5 index reads through a memory map rather than read() calls.
+    _options.setdefault("init_command", "PRAGMA mmap_size = 1073741824")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -114,7 +117,7 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "glossary")
 if REDIS_URL:
     CACHES = {
         alias: {
-            "BACKEND": "glossary.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }

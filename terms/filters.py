@@ -105,9 +105,24 @@ class TermFilter(TermPageFilter):
     def filter_letter(self, queryset, name, letter):
         return queryset.starting_with(letter)
 
+    search_capped = False  # whether more terms match `search` than it lists
+
     def filter_search(self, queryset, name, query):
         # Ranked best first; an explicit `ordering` (applied after this filter) replaces it.
-        return search.rank_queryset(queryset, query) if query.strip() else queryset
+        if not query.strip():
+            return queryset
+        # Narrowed as the site's search narrows it: the filters choose among all matches,
+        # not among the first MAX_RESULTS of the whole glossary.
+        chosen = self.form.cleaned_data
+        results = search.search_terms(
+            query,
+            category=getattr(chosen.get("category"), "slug", None),
+            difficulty=chosen.get("difficulty") or None,
+            provider=getattr(chosen.get("provider"), "slug", None),
+            facets=False,
+        )
+        self.search_capped = results.total > len(results.ids)
+        return search.rank_queryset(queryset, results)
 
 
 class CompareFilter(filters.FilterSet):

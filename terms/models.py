@@ -1,13 +1,10 @@
 """The glossary's content: terms, their children, categories and providers."""
 
-from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
-
-from terms import rendering
 
 
 class Difficulty(models.TextChoices):
@@ -150,16 +147,10 @@ class Term(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # Its HTML and summary are rendered when the save's batch ends (terms.linking).
         if not self.slug:
             self.slug = slugify(self.name)
-        from terms import linking
-
-        before = linking.link_state(self)
-        linking.render_term(self)
-        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "definition_html", "summary"}
         super().save(*args, **kwargs)
-        linking.after_save(self, before)
 
     def get_absolute_url(self):
         return reverse("terms:term-detail", kwargs={"slug": self.slug})
@@ -216,7 +207,7 @@ class FAQ(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="faqs")
     question = models.TextField()
     answer = models.TextField(help_text="Markdown.")
-    answer_html = models.TextField(blank=True, editable=False)
+    answer_html = models.TextField(blank=True, editable=False)  # rendered by terms.linking
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -233,115 +224,63 @@ class FAQ(models.Model):
     def __str__(self):
         return self.question
 
-    def save(self, *args, **kwargs):
-        from terms import linking
 
-        self.answer_html = rendering.render_answer(self.answer, linking.load_index(), self.term)
-        super().save(*args, **kwargs)
+class ContentGenerationManager(models.Manager):
+    # Raw SQL: a cached search reads the generation and nothing else, and the ORM took
+    # longer to build this query than the database to run it (target: warm /search/).
+    def current(self):
+        """The content's change count, or None when its row is missing (a database flushed
+        by a test): then nothing can be cached, as nothing would retire it."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else None
 
-
-class SearchFacetValues(models.Model):
-    """What the search facets count, in each row a match is read from rather than looked up
-    once per match."""
-
-    category_id = models.IntegerField()
-    difficulty = models.CharField(max_length=12)
-    providers = models.CharField(max_length=200, blank=True, help_text="Provider ids: ,1,3,")
-
-    class Meta:
-        abstract = True
-        ordering = ["term"]
-
-
-class SearchDocument(SearchFacetValues):
-    """A term's searchable text, flattened by terms.search; the search indexes read only this."""
-
-    term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
-    )
-    names = models.TextField(help_text="Name and aliases.")
-    services = models.TextField(blank=True, help_text="Provider service names.")
-    definition = models.TextField(blank=True)
-    body = models.TextField(blank=True, help_text="Use cases, FAQs and category.")
-    # PostgreSQL only (weighted, GIN-indexed); SQLite indexes these columns with FTS5 instead.
-    vector = SearchVectorField(null=True, editable=False)
-
-    def __str__(self):
-        return self.names
+    def bump(self):
+        """Count one change, in the caller's transaction; returns the new count."""
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (id, value) VALUES (1, 1) ON CONFLICT (id) "
+                f"DO UPDATE SET value = {table}.value + 1 RETURNING value"
+            )
+            return cursor.fetchone()[0]
 
 
-class SearchTitle(SearchFacetValues):
-    """PostgreSQL only: a term's names and services as one small weighted vector, with what
-    the facets count. SQLite leaves it empty (its FTS5 index of names and services does this).
-
-    A word found in most terms ranks the terms that have it in their names or services, and
-    a page counts facets over up to a thousand results. A document row fills a page of its
-    own, so those reads went to a page per term; these narrow rows (36 MB with their index at
-    100,000 terms, against 780 MB of documents) stay in PostgreSQL's buffers.
-    """
-
-    term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_title"
-    )
-    # Names weighted A and services B, at the positions they have in the document's vector.
-    vector = SearchVectorField()
-
-    def __str__(self):
-        return str(self.term_id)
-
-
-class SearchName(models.Model):
-    """A term's name or one alias, normalised for exact and prefix matches."""
-
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="search_names")
-    key = models.CharField(max_length=300)
-    label = models.CharField(max_length=300)
-    is_alias = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["key"]
-
-    def __str__(self):
-        return self.label
-
-
-class SearchWord(models.Model):
-    """A word used in term names, aliases or services: the vocabulary "did you mean" corrects to."""
-
-    word = models.CharField(max_length=100, primary_key=True)
-
-    class Meta:
-        ordering = ["word"]
-
-    def __str__(self):
-        return self.word
-
-
-class SearchWordKey(models.Model):
-    """A vocabulary word, whole or with one letter deleted: "did you mean" looks typos up here.
-
-    A typo's own deletions (up to two letters) that equal a key name the candidate words, so
-    finding them is a few exact probes of one B-tree index (the SymSpell method).
-    """
-
-    key = models.CharField(max_length=100)
-    word = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["key", "word"]
-        constraints = [
-            models.UniqueConstraint(fields=["key", "word"], name="search_word_key_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.key} → {self.word}"
-
-
-class SearchGeneration(models.Model):
-    """One row counting changes to the search index: cached search results are keyed by it,
-    so a change that commits retires them in every process at once."""
+class ContentGeneration(models.Model):
+    """One row counting changes to the content: caches of anything derived from it (search
+    results, the link index) are keyed by it, so a change that commits retires them in
+    every process at once."""
 
     value = models.BigIntegerField(default=0)
 
+    objects = ContentGenerationManager()
+
     def __str__(self):
         return str(self.value)
+
+
+# The search index's tables: defined with the search code, registered with the app here.
+from terms.search.models import (  # noqa: E402
+    SearchDocument,
+    SearchName,
+    SearchTitle,
+    SearchWord,
+    SearchWordKey,
+)
+
+__all__ = [
+    "FAQ",
+    "Category",
+    "ContentGeneration",
+    "Difficulty",
+    "Provider",
+    "ProviderEquivalent",
+    "SearchDocument",
+    "SearchName",
+    "SearchTitle",
+    "SearchWord",
+    "SearchWordKey",
+    "Term",
+    "UseCase",
+]

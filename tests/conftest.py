@@ -7,6 +7,7 @@ from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseC
 
 # A verbatim copy of the reference entry the project must read and write.
 REFERENCE_ENTRY = Path(__file__).parent / "data" / "model-training.txt"
+SAMPLE = Path(__file__).resolve().parent.parent / "terms" / "sample_glossary"
 
 _counter = itertools.count(1)
 
@@ -75,3 +76,19 @@ def editor(db, django_user_model):
     user = django_user_model.objects.create_user("editor", password="s3cret-pass!", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="terms"))
     return user
+
+
+@pytest.fixture
+def sample(db):
+    """The sample glossary, imported."""
+    from terms.importers import import_paths
+
+    import_paths([SAMPLE])
+
+
+@pytest.fixture
+def committed(transactional_db):
+    """Terms committed, as on a live site: search only caches what it read outside a
+    transaction."""
+    for name in ("Nimbus Store", "Nimbus Queue"):
+        make_term(name)

@@ -57,8 +57,8 @@ def site(live_server):
     """The sample glossary, committed so the live server's thread sees it."""
     # A transactional test's flush removes the providers a data migration created, and
     # serialized_rollback does not restore them once Playwright's event loop is running.
-    providers = importlib.import_module("terms.migrations.0002_providers")
-    providers.create_providers(apps, schema_editor=None)
+    initial_data = importlib.import_module("terms.migrations.0002_initial_data")
+    initial_data.create(apps, schema_editor=None)
     call_command("import_glossary", str(SAMPLE), verbosity=0)
     return live_server.url
 

@@ -1,34 +1,24 @@
-import io
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from terms import search, textformat
-from terms.importers import import_entries, import_paths
+from terms.importers import import_entries
 from terms.models import (
     FAQ,
     Category,
     Provider,
     ProviderEquivalent,
-    SearchName,
-    SearchWord,
     SearchWordKey,
     Term,
     UseCase,
 )
-from tests.conftest import make_term
-
-SAMPLE = Path(__file__).resolve().parent.parent / "terms" / "sample_glossary"
-
-
-@pytest.fixture
-def sample(db):
-    import_paths([SAMPLE])
+from terms.search import query as bounds
+from tests.conftest import SAMPLE, make_term
 
 
 def first(query, **narrowing):
@@ -154,7 +144,7 @@ def test_name_prefix_ranks_above_full_text_matches(db):
 
 
 def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
-    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 2)
     for i in range(6):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     make_term("Quasar Catalogue")
@@ -165,7 +155,7 @@ def test_bounded_ranking_still_puts_name_matches_first(db, monkeypatch):
 
 def test_bounded_ranking_keeps_out_what_the_query_excludes(db, monkeypatch):
     # Too many matches to rank: name matches go first, but only those the whole query matches.
-    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 2)
     for i in range(6):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     make_term("Quasar Catalogue", definition="Lists every pulsar too.")
@@ -175,7 +165,7 @@ def test_bounded_ranking_keeps_out_what_the_query_excludes(db, monkeypatch):
 
 
 def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkeypatch):
-    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 2)
     for i in range(6):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     catalogue = make_term("Star Catalogue")
@@ -186,7 +176,7 @@ def test_bounded_ranking_puts_service_matches_first_and_follows_edits(db, monkey
     service.service = "Nebula Finder"
     service.save()
     assert first("nebula") == "Star Catalogue"
-    assert name_hits("quasar") == []
+    assert found("quasar") == {f"Filler {i}" for i in range(6)}
 
 
 def phrase_terms():
@@ -202,21 +192,21 @@ def phrase_terms():
 
 def test_a_phrase_is_looked_for_in_the_first_terms_with_its_words(db, monkeypatch):
     terms = phrase_terms()
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 3)
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 3)
     results = search.search_terms('"quasar lattice"')
     assert (results.ids, results.total, results.phrase_capped) == ([terms[0].pk], 1, True)
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 4)
     results = search.search_terms('"quasar lattice"')
     assert (sorted(results.ids), results.phrase_capped) == ([terms[0].pk, terms[3].pk], False)
     # Only a phrase is bounded so: the same words apart find every term.
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 1)
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 1)
     assert search.search_terms("quasar lattice").total == 4
 
 
 def test_a_bounded_phrase_still_puts_a_term_named_with_it_first(db, monkeypatch):
     terms = phrase_terms()
     named = make_term("Quasar Lattice Map", definition="A quasar and a lattice, drawn.")
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)  # the named term is the 5th
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 4)  # the named term is the 5th
     results = search.search_terms('"quasar lattice"')
     assert results.ids == [named.pk, terms[0].pk, terms[3].pk]
     assert (results.total, results.phrase_capped) == (3, True)
@@ -233,19 +223,19 @@ def test_a_facet_no_slug_can_be_narrows_to_nothing(db, client):
 
 def test_search_page_says_when_a_phrase_was_looked_for_in_part(db, client, monkeypatch):
     phrase_terms()
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 3)
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 3)
     page = client.get(reverse("terms:search"), {"q": '"quasar lattice"'}).content.decode()
     assert "1 term found." in page
     assert "More than 3 terms have all these words" in page
-    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
+    monkeypatch.setattr(bounds, "PHRASE_CANDIDATES", 4)
     page = client.get(reverse("terms:search"), {"q": '"quasar lattice"'}).content.decode()
     assert "2 terms found." in page
     assert "have all these words" not in page
 
 
 def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
-    monkeypatch.setattr(search, "RANK_LIMIT", 3)
+    monkeypatch.setattr(bounds, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 3)
     for i in range(6):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     catalogue = make_term("Star Catalogue", category="storage", difficulty="advanced")
@@ -259,54 +249,13 @@ def test_name_matches_beyond_the_counted_ones_are_in_the_facets(db, monkeypatch)
     assert counts(results, "provider") == {"gcp": 1}
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
-def test_sqlite_rebuild_keeps_the_triggers(db):
-    def triggers():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'terms_searchdocument' ORDER BY name"
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-    expected = [f"terms_searchdocument_{kind}" for kind in ("ad", "ai", "au")]
-    assert triggers() == expected
-    search.rebuild_index()
-    assert triggers() == expected
-    make_term("Quokka Cache")
-    assert found("quokka") == {"Quokka Cache"}
-    assert search._backend().name_ids(search.parse("quokka"), search.Filters(), 5)
-
-
 def test_count_stops_at_the_limit_and_says_so(db, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
-    monkeypatch.setattr(search, "RANK_LIMIT", 3)
+    monkeypatch.setattr(bounds, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 3)
     for i in range(5):
         make_term(f"Filler {i}", definition=f"Filler {i} talks about quasar data at length.")
     results = search.search_terms("quasar")
     assert (results.total, results.total_capped) == (3, True)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronized scans")
-def test_a_word_too_common_to_rank_finds_the_same_matches_every_time(db, monkeypatch):
-    # PostgreSQL may start a scan of a table larger than a quarter of its buffers where the
-    # previous scan stopped; the results of a word too common to rank are the first it reads.
-    monkeypatch.setattr(search, "COUNT_LIMIT", 50)
-    monkeypatch.setattr(search, "RANK_LIMIT", 50)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setting::int FROM pg_settings WHERE name = 'shared_buffers'")
-        quarter = cursor.fetchone()[0] // 4
-        if quarter > 10_000:
-            pytest.skip("shared_buffers too large to outgrow here")
-        # A synthetic term's document fills a page of its own.
-        call_command("generate_terms", count=quarter + 200, seed=2, stdout=io.StringIO())
-        cursor.execute("SELECT pg_relation_size('terms_searchdocument') / 8192")
-        assert cursor.fetchone()[0] > quarter
-    first = search.search_terms("data")
-    assert first.total_capped
-    for _ in range(3):
-        again = search.search_terms("data")
-        assert (again.ids, again.facets) == (first.ids, first.facets)
 
 
 # ---------------------------------------------------------------- index sync
@@ -323,26 +272,6 @@ def test_updated_definition_replaces_old_words(db):
     term.save()
     assert found("zeppelins") == set()
     assert found("submarines") == {"Photon Relay"}
-
-
-def name_hits(query):
-    """The names-and-services matches (PostgreSQL: the title rows) with their facet values."""
-    return search._backend().name_hits(search.parse(query), search.Filters(), 10)
-
-
-def test_deleted_term_leaves_the_index(db):
-    term = make_term("Photon Relay")
-    assert [row[0] for row in name_hits("photon")] == [term.pk]
-    term.delete()
-    assert found("photon") == set()
-    assert name_hits("photon") == []
-
-
-def test_name_matches_carry_the_saved_facet_values(db):
-    term = make_term("Photon Relay", difficulty="beginner")
-    term.difficulty = "advanced"
-    term.save()
-    assert [row[2] for row in name_hits("photon")] == ["advanced"]
 
 
 def test_use_case_changes_are_indexed(db):
@@ -410,113 +339,7 @@ def test_rebuild_command_restores_a_cleared_index(sample):
     assert first("RAG") == "Retrieval-Augmented Generation (RAG)"
 
 
-def index_contents():
-    """Every row of the search index, in a comparable form."""
-    vector = ", vector::text" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT term_id, names, services, definition, body, category_id, difficulty, "
-            f"providers{vector} FROM terms_searchdocument ORDER BY term_id"
-        )
-        documents = cursor.fetchall()
-        cursor.execute(
-            f"SELECT term_id, category_id, difficulty, providers{vector} "
-            "FROM terms_searchtitle ORDER BY term_id"
-        )
-        titles = cursor.fetchall()
-    return {
-        "documents": documents,
-        "titles": titles,
-        "names": set(SearchName.objects.values_list("term_id", "key", "label", "is_alias")),
-        "words": set(SearchWord.objects.values_list("word", flat=True)),
-        "keys": set(SearchWordKey.objects.values_list("key", "word")),
-    }
-
-
-def parallel_plans():
-    """Make PostgreSQL run every plan it can in a parallel worker, even a small one."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        name = (
-            "debug_parallel_query" if int(cursor.fetchone()[0]) >= 160000 else "force_parallel_mode"
-        )
-        cursor.execute(f"SET LOCAL {name} = on")
-
-
-def test_rebuild_indexes_what_saving_indexed(sample):
-    # The import indexed each term as it saved it; a rebuild writes the same index in bulk
-    # (and on PostgreSQL computes the documents in parallel workers).
-    saved = index_contents()
-    assert len(saved["documents"]) == Term.objects.count()
-    # Titles are PostgreSQL's; SQLite has an FTS5 index of names and services instead.
-    assert len(saved["titles"]) == (
-        Term.objects.count() if connection.vendor == "postgresql" else 0
-    )
-    if connection.vendor == "postgresql":
-        parallel_plans()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN {search._Postgres.DOCUMENTS_SELECT}")
-            plan = [row[0] for row in cursor.fetchall()]
-        # Only a plan that is parallel safe throughout runs under a Gather as a whole.
-        assert plan[0].startswith("Gather"), plan
-    assert search.rebuild_index() == Term.objects.count()
-    assert index_contents() == saved
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")
-def test_searches_read_the_old_index_while_a_rebuild_computes_the_new(committed):
-    other = connections.create_connection("default")
-    try:
-        with transaction.atomic():
-            search._backend().prepare_documents()
-            with other.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '1s'")
-                cursor.execute("SELECT count(*) FROM terms_searchdocument")
-                assert cursor.fetchone()[0] == 2
-                # An edit's reindex waits for the rebuild instead of writing to the old index.
-                with pytest.raises(OperationalError, match="lock timeout"):
-                    cursor.execute("DELETE FROM terms_searchdocument")
-            transaction.set_rollback(True)
-    finally:
-        other.close()
-
-
-def test_postgresql_keeps_vectors_in_the_row(sample):
-    # Ranking reads every match's vector: out of line (TOAST) that read was most of its time.
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL storage")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT a.attstorage FROM pg_attribute a WHERE a.attrelid = "
-            "'terms_searchdocument'::regclass AND a.attname = 'vector'"
-        )
-        assert cursor.fetchone() == ("m",)
-        cursor.execute("SELECT count(*) FROM terms_searchdocument WHERE vector IS NOT NULL")
-        assert cursor.fetchone()[0] == Term.objects.count()
-
-
 # ---------------------------------------------------------------- result cache
-
-
-@pytest.fixture
-def committed(transactional_db):
-    """Terms committed, as on a live site: search only caches what it read outside a
-    transaction."""
-    for name in ("Nimbus Store", "Nimbus Queue"):
-        make_term(name)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
-def test_a_committed_rebuild_leaves_its_rows_marked_visible(committed):
-    search.rebuild_index()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'terms_searchdocument'"
-        )
-        pages, visible = cursor.fetchone()
-    assert pages > 0
-    assert visible == pages
-    assert first("nimbus") in {"Nimbus Store", "Nimbus Queue"}
 
 
 def test_repeated_search_is_served_from_the_cache(committed):
@@ -525,7 +348,9 @@ def test_repeated_search_is_served_from_the_cache(committed):
         again = search.search_terms("NIMBUS ")
     # The index's change count, nothing else (a search computed afresh on PostgreSQL is one
     # statement too, so the count alone would not tell).
-    assert [q["sql"] for q in captured] == ["SELECT value FROM terms_searchgeneration WHERE id = 1"]
+    assert [q["sql"] for q in captured] == [
+        "SELECT value FROM terms_contentgeneration WHERE id = 1"
+    ]
     assert again.ids == first_results.ids
     assert again.query == "NIMBUS"
 
@@ -535,7 +360,9 @@ def test_repeated_search_page_reads_only_the_change_count(committed, client):
     first_page = client.get(url).content
     with CaptureQueriesContext(connection) as captured:
         again = client.get(url)
-    assert [q["sql"] for q in captured] == ["SELECT value FROM terms_searchgeneration WHERE id = 1"]
+    assert [q["sql"] for q in captured] == [
+        "SELECT value FROM terms_contentgeneration WHERE id = 1"
+    ]
     assert again.content == first_page
     assert b"Nimbus Queue" in again.content
 
@@ -588,34 +415,6 @@ def test_cache_off_computes_every_time(committed, settings):
     settings.SEARCH_CACHE_SECONDS = 0
     search.search_terms("nimbus")
     assert reads_the_index(lambda: search.search_terms("nimbus"))
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_a_search_reads_names_matches_and_labels_in_one_round_trip(sample):
-    with CaptureQueriesContext(connection) as captured:
-        results = search.search_terms("kubernetes")
-    assert len(captured) == 1
-    assert results.ids[0] == Term.objects.get(name="Kubernetes").pk
-    assert results.facets["category"] and results.facets["provider"]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_statements_read_together_give_each_its_own_rows(sample, monkeypatch):
-    statements = [
-        ("SELECT name FROM terms_term WHERE slug = %s", ["kubernetes"]),
-        ("SELECT name FROM terms_term WHERE slug = %s", ["no-such-term; --"]),
-        ("SELECT %s::text, count(*) FROM terms_provider", ["50% off; 'quoted'"]),
-    ]
-    expected = [[("Kubernetes",)], [], [("50% off; 'quoted'", 4)]]
-    backend = search._Postgres()
-    with CaptureQueriesContext(connection) as captured:
-        assert backend.read_together(statements) == expected
-    assert len(captured) == 1
-    # Server-side binding takes one statement at a time.
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
-    with CaptureQueriesContext(connection) as captured:
-        assert backend.read_together(statements) == expected
-    assert len(captured) == 3
 
 
 # ---------------------------------------------------------------- hostile queries

@@ -1,3 +1,5 @@
+"""The four providers the entry format names, and the content generation's one row."""
+
 from django.db import migrations
 
 PROVIDERS = [
@@ -8,7 +10,7 @@ PROVIDERS = [
 ]
 
 
-def create_providers(apps, schema_editor):
+def create(apps, schema_editor):
     Provider = apps.get_model("terms", "Provider")
     for position, (name, short_name, slug, website) in enumerate(PROVIDERS, start=1):
         Provider.objects.update_or_create(
@@ -20,9 +22,10 @@ def create_providers(apps, schema_editor):
                 "position": position,
             },
         )
+    apps.get_model("terms", "ContentGeneration").objects.get_or_create(pk=1)
 
 
-def remove_providers(apps, schema_editor):
+def remove(apps, schema_editor):
     Provider = apps.get_model("terms", "Provider")
     Provider.objects.filter(slug__in=[slug for _, _, slug, _ in PROVIDERS]).delete()
 
@@ -30,4 +33,4 @@ def remove_providers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("terms", "0001_initial")]
 
-    operations = [migrations.RunPython(create_providers, remove_providers)]
+    operations = [migrations.RunPython(create, remove)]

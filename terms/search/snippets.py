@@ -43,7 +43,7 @@ def stem(word):
 
 
 class Highlighter:
-    """Marks the words of a parsed query (see terms.search.Query) in texts."""
+    """Marks the words of a parsed query (terms.search.query.Query) in texts."""
 
     def __init__(self, query):
         # (stem or prefix, is_prefix) per distinct positive word; excluded words are not

@@ -1,7 +1,7 @@
 import pytest
 
 from terms.search import parse
-from terms.snippets import Highlighter, plain
+from terms.search.snippets import Highlighter, plain
 
 
 def snippet(query, *texts):
