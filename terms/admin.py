@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from terms import writing
 from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
@@ -153,6 +154,20 @@ class TermAdmin(admin.ModelAdmin):
         ("Links", {"fields": ["related_terms", "see_also"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
+
+    # Each view's saves and deletes, inlines and all, are one batch: links are rendered and
+    # search reindexed once.
+    def changeform_view(self, *args, **kwargs):
+        with writing.batch():
+            return super().changeform_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with writing.batch():
+            return super().delete_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):
+        with writing.batch():
+            return super().changelist_view(*args, **kwargs)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)

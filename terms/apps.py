@@ -6,11 +6,6 @@ class TermsConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
-        # Connects the signals that keep the search index in step with every save and delete.
-        from django.db.models.signals import post_delete, pre_delete
+        from terms import signals
 
-        from terms import linking, search  # noqa: F401
-        from terms.models import Term
-
-        pre_delete.connect(linking.before_delete, sender=Term)
-        post_delete.connect(linking.after_delete, sender=Term)
+        signals.connect()

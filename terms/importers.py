@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from terms import search, textformat
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms import textformat, writing
+from terms.models import Category, Provider, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 
@@ -246,8 +246,7 @@ def import_entries(entries, *, dry_run=False):
     """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem."""
     plan = _Plan(entries)
     report = ImportReport()
-    # Signals only note the changed terms here; each is reindexed once, before the commit.
-    with transaction.atomic(), search.indexing_deferred():
+    with transaction.atomic(), writing.batch():
         categories = _categories(entries, report)
         changed = []
         for entry in entries:
@@ -257,13 +256,15 @@ def import_entries(entries, *, dry_run=False):
                 report.unchanged.append(entry.name)
                 continue
             (report.updated if term else report.created).append(entry.name)
-            changed.append((_save_term(term, expected, categories, plan.providers), expected))
+            changed.append((_write_term(term, expected, categories, plan.providers), expected))
+        # Relations last: they may point at terms this import creates.
         ids = _ids_by_name({link.name for _, e in changed for link in (*e.related, *e.see_also)})
         for term, expected in changed:
-            term.related_terms.set([ids[link.name.lower()] for link in expected.related])
-            term.see_also.set([ids[link.name.lower()] for link in expected.see_also])
-        # Children are bulk-created, which sends no signals.
-        search.reindex_terms(term.pk for term, _ in changed)
+            writing.set_links(
+                term,
+                related_terms=[ids[link.name.lower()] for link in expected.related],
+                see_also=[ids[link.name.lower()] for link in expected.see_also],
+            )
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -284,50 +285,29 @@ def _categories(entries, report):
     return categories
 
 
-def _save_term(term, entry, categories, providers):
-    """Write one term and replace its children; editor-only fields of equivalents survive."""
-    if term is None:
-        term = Term(slug=entry.slug)
-        kept = {}
-    else:
-        kept = {(e.provider_id, e.service.lower()): e for e in term.provider_equivalents.all()}
-        term.use_cases.all().delete()
-        term.faqs.all().delete()
-        term.provider_equivalents.all().delete()
-    term.name = entry.name
-    term.definition = entry.definition
-    term.category = categories[entry.category]
-    term.difficulty = entry.difficulty
-    term.aliases = list(entry.aliases)
-    term.save()
-    UseCase.objects.bulk_create(
-        UseCase(
-            term=term,
-            organization=u.organization,
-            title=u.title,
-            description=u.description,
-            outcome=u.outcome,
-            position=i,
-        )
-        for i, u in enumerate(entry.use_cases)
+def _write_term(term, entry, categories, providers):
+    """Write one term and its children as the entry has them."""
+    return writing.replace_term(
+        term or Term(slug=entry.slug),
+        {
+            "name": entry.name,
+            "definition": entry.definition,
+            "category": categories[entry.category],
+            "difficulty": entry.difficulty,
+            "aliases": list(entry.aliases),
+        },
+        use_cases=[
+            {
+                "organization": u.organization,
+                "title": u.title,
+                "description": u.description,
+                "outcome": u.outcome,
+            }
+            for u in entry.use_cases
+        ],
+        equivalents=[
+            {"provider": providers[e.provider.lower()], "service": e.service, "note": e.note}
+            for e in entry.equivalents
+        ],
+        faqs=[{"question": f.question, "answer": f.answer} for f in entry.faqs],
     )
-    equivalents = []
-    for i, e in enumerate(entry.equivalents):
-        provider = providers[e.provider.lower()]
-        old = kept.get((provider.pk, e.service.lower()))
-        equivalents.append(
-            ProviderEquivalent(
-                term=term,
-                provider=provider,
-                service=e.service,
-                note=e.note,
-                position=i,
-                url=old.url if old else "",
-                former_names=old.former_names if old else [],
-                verified_on=old.verified_on if old else None,
-            )
-        )
-    ProviderEquivalent.objects.bulk_create(equivalents)
-    for i, faq in enumerate(entry.faqs):
-        FAQ.objects.create(term=term, question=faq.question, answer=faq.answer, position=i)
-    return term

@@ -1,101 +1,299 @@
-"""Keeping links between terms current: what a term mentions, and re-rendering the terms
-that link to one whose name, URL or summary changed."""
+"""Links between terms, kept current: each definition and FAQ answer is rendered with the
+link index, the terms a definition links to are stored as its `mentions`, and the terms
+that link to one whose name, URL or summary changed are rendered again.
 
+Changes come in batches (terms.writing.batch()): signals note what each save and delete
+changed, and the end of the batch renders every noted term once, with one index. The index
+is kept per process, keyed by the content generation: a batch's own changes are applied to
+it, and it is loaded again only when another process changed the content.
+"""
+
+import threading
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from django.db import connection, transaction
 from django.db.models import Q
 
-from terms.models import FAQ, Term
+from terms.models import FAQ, ContentGeneration, Term
 from terms.rendering import (
     LinkIndex,
+    NameMatcher,
     first_sentence,
     implied_aliases,
     render_answer,
     render_definition,
+    wiki_link_names,
 )
+
+# Up to this many changed names, the terms mentioning them are found by the database
+# (one LIKE each); more are looked for in one pass over the texts in Python.
+FEW_NAMES = 20
+
+_state = threading.local()
+_cached = None  # (generation, LinkIndex): this process's index of the committed content
+
+
+class LinkState(NamedTuple):
+    """What other terms' links to a term depend on."""
+
+    name: str
+    slug: str
+    summary: str
+    aliases: tuple
+
+    @property
+    def names(self):
+        return {self.name, *self.aliases, *implied_aliases(self.name)}
+
+    def row(self, pk):
+        """The term as a LinkIndex row."""
+        return pk, self.name, self.slug, self.summary, list(self.aliases)
+
+
+def _stored_state(pk):
+    found = Term.objects.filter(pk=pk).values_list("name", "slug", "summary", "aliases").first()
+    return LinkState(*found[:3], tuple(found[3] or ())) if found else None
+
+
+def _state_of(term):
+    """The link state `term` has once rendered."""
+    return LinkState(
+        term.name, term.slug, first_sentence(term.definition), tuple(term.aliases or ())
+    )
 
 
 def load_index():
-    """A LinkIndex of every term."""
+    """A LinkIndex of every term, as the database holds them now."""
     return LinkIndex(list(Term.objects.values_list("id", "name", "slug", "summary", "aliases")))
 
 
-def render_term(term, index=None):
-    """Fill `term.definition_html` and `term.summary`; remember what it links to for `save`."""
-    index = index or load_index()
-    term.definition_html, term._linked_ids = render_definition(term.definition, index, term)
-    term.summary = first_sentence(term.definition)
-
-
-def link_state(term):
-    """What other pages' links to `term` depend on, as stored now (None for a new term)."""
-    if not term.pk:
-        return None
-    return Term.objects.filter(pk=term.pk).values("name", "slug", "summary", "aliases").first()
-
-
-def _names(state):
-    if not state:
-        return set()
-    return {state["name"], *(state["aliases"] or ()), *implied_aliases(state["name"])}
-
-
-def after_save(term, before):
-    """Store the term's mentions; re-render others when its names, URL or summary changed."""
-    linked = getattr(term, "_linked_ids", None)
-    if linked is not None:
-        term.mentions.set(linked)
-    now = {k: getattr(term, k) for k in ("name", "slug", "summary", "aliases")}
-    if before == now:
-        return
-    refresh_dependents(term.pk, _names(now) | _names(before))
-
-
-def refresh_dependents(term_id, names):
-    """Re-render definitions and answers that link to the term or mention one of its names."""
-    names = {name for name in names if name.strip()}
-    mentioning = Q(mentions=term_id)
-    answers = Q(pk__in=[])
-    for name in names:
-        mentioning |= Q(definition__icontains=name)
-        answers |= Q(answer__icontains=f"[[{name}")
+def link_index():
+    """(the LinkIndex of the content as this transaction sees it, its generation)."""
+    global _cached
+    generation = ContentGeneration.objects.current()
+    cached = _cached
+    if cached is not None and generation is not None and cached[0] == generation:
+        return cached[1], generation
     index = load_index()
-    _rerender(Term.objects.filter(mentioning).exclude(pk=term_id).distinct(), index)
-    for faq in FAQ.objects.filter(answers).select_related("term"):
-        FAQ.objects.filter(pk=faq.pk).update(answer_html=render_answer(faq.answer, index, faq.term))
+    # Inside a transaction the rows may hold changes that are rolled back later.
+    if generation is not None and not connection.in_atomic_block:
+        _cached = (generation, index)
+    return index, generation
+
+
+def _adopt(generation, index):
+    global _cached
+    _cached = (generation, index)
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+class _Batch:
+    def __init__(self):
+        self.saved = {}  # pk: Term, as last saved
+        self.answers = set()  # pks of terms whose FAQ answers changed
+        self.faqs = {}  # pk: FAQ, as last saved (its answer_html is set too)
+        self.deleted = {}  # pk: (LinkState, ids of the terms that linked to it)
+        self.pending = None  # (generation, index) once flushed
+
+    def __bool__(self):
+        return bool(self.saved or self.answers or self.deleted)
+
+
+def _batch():
+    if getattr(_state, "batch", None) is None:
+        _state.batch = _Batch()
+        _state.depth = 0
+        _state.before = {}
+    return _state.batch
+
+
+@contextmanager
+def deferred():
+    """Note changes and render once, when the outermost block exits."""
+    _batch()
+    _state.depth += 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
+    if _state.depth == 0 and not (connection.in_atomic_block and connection.needs_rollback):
+        flush(_state.batch)
+
+
+def settle():
+    """After the batch's change was counted: keep its index for the next batch, once the
+    transaction commits, unless another change was counted in between."""
+    batch = getattr(_state, "batch", None)
+    if batch is None or _state.depth:
+        return
+    _state.batch = None
+    if batch.pending is None:
+        return
+    generation, index = batch.pending
+    if generation is not None and ContentGeneration.objects.current() == generation + 1:
+        transaction.on_commit(lambda: _adopt(generation + 1, index))
+
+
+def remember(term):
+    """Before a term is saved: keep the link state it had (pre_save)."""
+    if term.pk and term.pk not in _before():
+        _before()[term.pk] = _stored_state(term.pk)
+
+
+def _before():
+    _batch()
+    return _state.before
+
+
+def note_saved(term):
+    _batch().saved[term.pk] = term
+
+
+def note_answers(term_id):
+    _batch().answers.add(term_id)
+
+
+def note_faq(faq):
+    note_answers(faq.term_id)
+    _batch().faqs[faq.pk] = faq
+
+
+def note_deleting(term):
+    """Before a term is deleted: who links to it, and by which names (pre_delete)."""
+    mentioned_by = list(term.mentioned_in.values_list("pk", flat=True))
+    _batch().deleted[term.pk] = (_state_of(term), mentioned_by)
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def flush(batch):
+    """Render what the batch changed, once, and the terms that link to it."""
+    if not batch:
+        return
+    index, generation = link_index()
+    after = {pk: _state_of(term) for pk, term in batch.saved.items()}
+    before = {pk: _state.before.pop(pk, None) for pk in batch.saved}
+    index = index.with_changes(
+        [state.row(pk) for pk, state in after.items()], removed_ids=list(batch.deleted)
+    )
+    _render_terms(list(batch.saved.values()), index)
+    _render_answers(set(batch.saved) | batch.answers, index, saved=batch.faqs)
+    changed = {pk: (before[pk], after[pk]) for pk in after if before[pk] != after[pk]}
+    changed.update((pk, (state, None)) for pk, (state, _) in batch.deleted.items())
+    if changed:
+        _refresh_dependents(changed, batch, index)
+    batch.pending = (generation, index)
+
+
+def _render_terms(terms, index):
+    """Render these saved terms' definitions and store what each mentions."""
+    if not terms:
+        return
+    mentions = {}
+    for term in terms:
+        term.definition_html, mentions[term.pk] = render_definition(term.definition, index, term)
+        term.summary = first_sentence(term.definition)
+    Term.objects.bulk_update(terms, ["definition_html", "summary"], batch_size=500)
+    _store_mentions(mentions)
+
+
+def _store_mentions(mentions):
+    """Replace the `mentions` of these terms: {pk: ids of the terms it links to}."""
+    through = Term.mentions.through
+    through.objects.filter(from_term_id__in=list(mentions)).delete()
+    through.objects.bulk_create(
+        [
+            through(from_term_id=pk, to_term_id=target)
+            for pk, targets in mentions.items()
+            for target in targets
+        ],
+        batch_size=1000,
+    )
+
+
+def _render_answers(term_ids, index, only=None, saved=None):
+    """Render the FAQ answers of these terms (or the FAQs `only` names), storing those that
+    changed; `saved` FAQ instances ({pk: FAQ}) get their answer_html too."""
+    if only is None and not term_ids:
+        return
+    faqs = FAQ.objects.select_related("term").only(
+        "answer", "answer_html", "term__id", "term__name", "term__aliases"
+    )
+    faqs = faqs.filter(pk__in=only) if only is not None else faqs.filter(term_id__in=term_ids)
+    changed = []
+    for faq in faqs:
+        html = render_answer(faq.answer, index, faq.term)
+        if saved and faq.pk in saved:
+            saved[faq.pk].answer_html = html
+        if html != faq.answer_html:
+            faq.answer_html = html
+            changed.append(faq)
+    FAQ.objects.bulk_update(changed, ["answer_html"], batch_size=500)
+
+
+def _refresh_dependents(changed, batch, index):
+    """Render again the terms outside the batch whose links `changed` ({pk: (before, after)
+    LinkState, None for a new or deleted term}) may alter: those that link to them, and
+    those whose text names them."""
+    names = set()
+    for before, after in changed.values():
+        for state in (before, after):
+            names |= state.names if state else set()
+    names = {name for name in names if name.strip()}
+    outside = Q(mentions__in=list(changed))
+    for _, mentioned_by in batch.deleted.values():
+        outside |= Q(pk__in=mentioned_by)
+    terms = Term.objects.exclude(pk__in=[*batch.saved, *batch.deleted])
+    linking = set(terms.filter(outside).values_list("pk", flat=True))
+    linking |= _mentioning(terms, "definition", names)
+    dependents = list(Term.objects.filter(pk__in=linking))
+    mentions = {}
+    for term in dependents:
+        term.definition_html, mentions[term.pk] = render_definition(term.definition, index, term)
+    # Their text did not change: updated_at stays.
+    Term.objects.bulk_update(dependents, ["definition_html"], batch_size=500)
+    _store_mentions(mentions)
+    # Answers link by [[name]] only: those with a link to one of the names.
+    folded = {name.casefold() for name in names}
+    faqs = FAQ.objects.exclude(term_id__in=[*batch.saved, *batch.deleted])
+    linked = [
+        pk
+        for pk, answer in faqs.filter(answer__contains="[[").values_list("pk", "answer")
+        if folded.intersection(name.casefold() for name in wiki_link_names(answer))
+    ]
+    _render_answers(set(), index, only=linked)
+
+
+def _mentioning(queryset, field, names):
+    """Pks of the rows of `queryset` whose `field` names one of `names`."""
+    if not names:
+        return set()
+    if len(names) <= FEW_NAMES:
+        condition = Q()
+        for name in names:
+            condition |= Q(**{f"{field}__icontains": name})
+        return set(queryset.filter(condition).values_list("pk", flat=True))
+    matcher = NameMatcher(names)
+    return {
+        pk
+        for pk, text in queryset.values_list("pk", field).iterator(chunk_size=2000)
+        if matcher.mentions(text)
+    }
 
 
 def render_all():
-    """Re-render every definition and answer with one index: the path after bulk loads."""
+    """Render every definition and answer with one index: the path after bulk loads."""
     index = load_index()
     terms = list(Term.objects.all())
-    mentions = []
+    mentions = {}
     for term in terms:
-        render_term(term, index)
-        mentions += [
-            Term.mentions.through(from_term_id=term.pk, to_term_id=target)
-            for target in term._linked_ids
-        ]
+        term.definition_html, mentions[term.pk] = render_definition(term.definition, index, term)
+        term.summary = first_sentence(term.definition)
     Term.objects.bulk_update(terms, ["definition_html", "summary"], batch_size=500)
-    Term.mentions.through.objects.all().delete()
-    Term.mentions.through.objects.bulk_create(mentions, batch_size=1000)
-    faqs = list(FAQ.objects.select_related("term"))
-    for faq in faqs:
-        faq.answer_html = render_answer(faq.answer, index, faq.term)
-    FAQ.objects.bulk_update(faqs, ["answer_html"], batch_size=500)
+    _store_mentions(mentions)
+    _render_answers(set(), index, only=FAQ.objects.values_list("pk", flat=True))
     return len(terms)
-
-
-def before_delete(sender, instance, **kwargs):
-    """Remember who links to a term about to go: their links must turn back into text."""
-    instance._mentioned_by = list(instance.mentioned_in.values_list("pk", flat=True))
-
-
-def after_delete(sender, instance, **kwargs):
-    _rerender(Term.objects.filter(pk__in=getattr(instance, "_mentioned_by", ())), load_index())
-
-
-def _rerender(terms, index):
-    """Refresh other terms' links without touching their updated_at: their text did not change."""
-    for other in terms:
-        html_text, linked = render_definition(other.definition, index, other)
-        type(other).objects.filter(pk=other.pk).update(definition_html=html_text)
-        other.mentions.set(linked)

@@ -91,6 +91,7 @@ class LinkIndex:
 
     def __init__(self, rows):
         """`rows`: (id, name, slug, summary, aliases) tuples."""
+        self.rows = {row[0]: row for row in rows}
         self.by_name = {}
         for id_, name, slug, summary, aliases in rows:
             target = Target(id_, name, slug, summary)
@@ -103,6 +104,14 @@ class LinkIndex:
 
     def get(self, name):
         return self.by_name.get(html.unescape(name).strip().casefold())
+
+    def with_changes(self, rows, removed_ids=()):
+        """A new index with these rows added or replacing those of the same id, and the
+        terms in `removed_ids` left out."""
+        kept = {**self.rows, **{row[0]: row for row in rows}}
+        for pk in removed_ids:
+            kept.pop(pk, None)
+        return LinkIndex(list(kept.values()))
 
     @cached_property
     def pattern(self):
@@ -201,6 +210,24 @@ def render_definition(text, index, own=None):
 def render_answer(text, index, own=None):
     """HTML for an FAQ answer: [[links]] resolve, nothing is auto-linked."""
     return _wiki_links(markdown_to_html(text), index, own, set())
+
+
+class NameMatcher:
+    """Tells whether a text mentions one of some names, as auto-links find them."""
+
+    def __init__(self, names):
+        alternatives = "|".join(
+            re.escape(name) for name in sorted({n.casefold() for n in names}, key=len, reverse=True)
+        )
+        self.pattern = re.compile(rf"(?<![\w&#-])(?:{alternatives})(?:e?s)?(?![\w-])", re.I)
+
+    def mentions(self, text):
+        return self.pattern.search(text) is not None
+
+
+def wiki_link_names(text):
+    """The names the `[[...]]` links of a Markdown text point at, in order."""
+    return [match.group(1).strip() for match in _WIKI_LINK.finditer(text)]
 
 
 def missing_links(text, index):

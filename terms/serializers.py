@@ -1,12 +1,11 @@
 """How the API reads and writes terms, categories and providers.
 
 Reads use one serializer per shape (summary in lists, everything in the detail); writes
-go through `TermWriteSerializer`, which replaces a term and its children in one
-transaction and answers with the detail shape.
+go through `TermWriteSerializer`, which hands the term and its children to the one write
+path (terms.writing) and answers with the detail shape.
 """
 
 from django.core.validators import slug_re
-from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.text import slugify
@@ -14,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from terms import search
+from terms import writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -292,10 +291,6 @@ class EquivalentResultSerializer(serializers.Serializer):
 # Writes
 
 
-class UseCaseWriteSerializer(UseCaseSerializer):
-    pass
-
-
 class ProviderSlugField(serializers.SlugRelatedField):
     """A provider by slug, all providers read once per request rather than once per item."""
 
@@ -363,7 +358,7 @@ class TermWriteSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Other names and abbreviations.",
     )
-    use_cases = UseCaseWriteSerializer(many=True, required=False)
+    use_cases = UseCaseSerializer(many=True, required=False)
     provider_equivalents = ProviderEquivalentWriteSerializer(many=True, required=False)
     faqs = FAQWriteSerializer(many=True, required=False)
     related_terms = _term_slugs("Slugs of related terms (the relation goes both ways).")
@@ -429,43 +424,19 @@ class TermWriteSerializer(serializers.ModelSerializer):
         return self.update(Term(), validated_data)
 
     def update(self, instance, validated_data):
-        # Children go in with bulk_create, which sends no signals: reindex for search once,
-        # when everything is written.
-        with transaction.atomic(), search.indexing_deferred():
-            self._write(instance, validated_data)
-            search.reindex_terms([instance.pk])
-        return instance
+        lists = {name: validated_data.pop(name, None) for name in self.LISTS}
+        links = {name: validated_data.pop(name) for name in self.LINKS if name in validated_data}
+        return writing.replace_term(
+            instance,
+            validated_data,
+            use_cases=lists["use_cases"],
+            equivalents=lists["provider_equivalents"],
+            faqs=lists["faqs"],
+            links=links,
+        )
 
-    def _write(self, instance, validated_data):
-        children = {
-            field: validated_data.pop(field)
-            for field in ("use_cases", "provider_equivalents", "faqs", "related_terms", "see_also")
-            if field in validated_data
-        }
-        for field, value in validated_data.items():
-            setattr(instance, field, value)
-        # Always saved, even for a children-only change, so `updated_at` feeds the sync.
-        instance.save()
-        if "use_cases" in children:
-            instance.use_cases.all().delete()
-            UseCase.objects.bulk_create(
-                UseCase(term=instance, position=i, **item)
-                for i, item in enumerate(children["use_cases"])
-            )
-        if "provider_equivalents" in children:
-            instance.provider_equivalents.all().delete()
-            ProviderEquivalent.objects.bulk_create(
-                ProviderEquivalent(term=instance, position=i, **item)
-                for i, item in enumerate(children["provider_equivalents"])
-            )
-        if "faqs" in children:
-            instance.faqs.all().delete()
-            for i, item in enumerate(children["faqs"]):
-                # One by one: FAQ.save() renders the answer.
-                FAQ.objects.create(term=instance, position=i, **item)
-        for field in ("related_terms", "see_also"):
-            if field in children:
-                getattr(instance, field).set(children[field])
+    LISTS = ("use_cases", "provider_equivalents", "faqs")
+    LINKS = ("related_terms", "see_also")
 
     def to_representation(self, instance):
         fresh = Term.objects.with_related().get(pk=instance.pk)

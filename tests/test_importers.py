@@ -163,14 +163,14 @@ def test_failure_after_writes_started_rolls_everything_back(tmp_path, monkeypatc
 
     write(tmp_path, "a.txt", entry("Alpha"))
     write(tmp_path, "b.txt", entry("Beta"))
-    original = importers._save_term
+    original = importers._write_term
 
     def fail_on_beta(term, entry, *args):
         if entry.name == "Beta":
             raise RuntimeError("disk full")
         return original(term, entry, *args)
 
-    monkeypatch.setattr(importers, "_save_term", fail_on_beta)
+    monkeypatch.setattr(importers, "_write_term", fail_on_beta)
     with pytest.raises(RuntimeError):
         import_paths([tmp_path])
     assert not Term.objects.exists()

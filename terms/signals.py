@@ -1,0 +1,74 @@
+"""Every signal receiver of the app, connected in TermsConfig.ready().
+
+Saves and deletes of terms, their children, categories and providers keep the links
+between terms and the search index current. Each receiver works inside a batch
+(terms.writing.batch()): within a larger one it only notes the change; alone, it is a batch
+of one. Raw saves (loaddata) are left alone: after a restore, `rebuild_search_index` and
+`render_terms` bring both up to date in bulk.
+"""
+
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from terms import linking, search, writing
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+
+
+def term_saving(sender, instance, raw=False, **kwargs):
+    if not raw:
+        linking.remember(instance)
+
+
+def term_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    with writing.batch():
+        linking.note_saved(instance)
+        search.reindex_terms([instance.pk])
+
+
+def term_deleting(sender, instance, **kwargs):
+    linking.note_deleting(instance)
+
+
+def term_deleted(sender, instance, **kwargs):
+    # Its own index rows went with it (foreign key cascade); results that listed it go too.
+    with writing.batch():
+        search.reindex_terms([instance.pk])
+
+
+def _deleting_term(origin):
+    """Whether a delete started from terms (their children go with them)."""
+    return isinstance(origin, Term) or (isinstance(origin, QuerySet) and origin.model is Term)
+
+
+def child_changed(sender, instance, raw=False, origin=None, **kwargs):
+    if raw or _deleting_term(origin):
+        return
+    with writing.batch():
+        if sender is FAQ:
+            linking.note_faq(instance)
+        search.reindex_terms([instance.term_id])
+
+
+def category_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not (created or raw):
+        search.reindex_terms(instance.terms.values_list("pk", flat=True))
+
+
+def provider_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not (created or raw):
+        search.reindex_terms(instance.equivalents.values_list("term_id", flat=True))
+
+
+def connect():
+    pre_save.connect(term_saving, sender=Term, dispatch_uid="term_saving")
+    post_save.connect(term_saved, sender=Term, dispatch_uid="term_saved")
+    pre_delete.connect(term_deleting, sender=Term, dispatch_uid="term_deleting")
+    post_delete.connect(term_deleted, sender=Term, dispatch_uid="term_deleted")
+    for child in (UseCase, ProviderEquivalent, FAQ):
+        name = child.__name__
+        post_save.connect(child_changed, sender=child, dispatch_uid=f"{name}_saved")
+        post_delete.connect(child_changed, sender=child, dispatch_uid=f"{name}_deleted")
+    post_save.connect(category_saved, sender=Category, dispatch_uid="category_saved")
+    post_save.connect(provider_saved, sender=Provider, dispatch_uid="provider_saved")
