@@ -52,13 +52,13 @@ def entry_files(paths):
 
 
 def parse_sources(sources):
-    """Parse (name, bytes) pairs; raise ImportFailed listing each source's first problem."""
+    """Parse (name, bytes) pairs; raise ImportFailed listing every problem of every source."""
     entries, errors = [], []
     for name, data in sources:
         try:
             entries.append(textformat.parse(textformat.decode(data, name), name))
-        except textformat.ParseError as exc:
-            errors.append(str(exc))
+        except textformat.ParseErrors as exc:
+            errors += map(str, exc.errors)
     if errors:
         raise ImportFailed(errors)
     return entries

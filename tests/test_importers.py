@@ -7,6 +7,7 @@ from terms.importers import ImportFailed, export_term, import_paths
 from terms.models import Category, ProviderEquivalent, Term
 from tests.conftest import REFERENCE_ENTRY as SEED
 from tests.conftest import make_term
+from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "terms" / "sample_glossary"
 
@@ -155,7 +156,20 @@ def test_every_bad_file_is_reported_not_only_the_first(tmp_path):
     write(tmp_path, "b.txt", entry("Beta").replace("beginner", "expert"))
     with pytest.raises(ImportFailed) as info:
         import_paths([tmp_path])
-    assert len(info.value.errors) == 2
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt: missing 'Category: ...' section",
+        "a.txt: missing 'Difficulty: ...' section",
+        "b.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+    ]
+
+
+def test_every_mistake_of_a_file_is_reported_and_nothing_is_written(tmp_path):
+    write(tmp_path, "ok.txt", entry("Zeta"))
+    bad = write(tmp_path, "bad.txt", FIVE_MISTAKES)
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert info.value.errors == [f"{bad}:{problem}" for problem in FIVE_PROBLEMS]
+    assert not Term.objects.exists() and not Category.objects.exists()
 
 
 def test_failure_after_writes_started_rolls_everything_back(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 import pytest
 
 from terms import textformat
-from terms.textformat import ParseError, decode, parse, serialize
+from terms.textformat import ParseErrors, decode, parse, serialize
 from tests.conftest import REFERENCE_ENTRY as SEED
 
 MINIMAL = """Vector Database
@@ -15,10 +15,32 @@ def seed_text():
     return SEED.read_text(encoding="utf-8")
 
 
-def parse_error(text):
-    with pytest.raises(ParseError) as info:
+# An entry with five different mistakes, and what parse() says of each after "<path>:".
+FIVE_MISTAKES = """Vector Database
+Definition
+A database that stores embeddings and finds the nearest ones.
+Use Cases
+- Acme: Builds things (Good)
+Provider Equivalents
+- AWS Amazon S3
+FAQ
+- Is it fast?
+Category: Data Bases
+Difficulty: expert"""
+FIVE_PROBLEMS = [
+    "5: malformed use case: ' \u2014 ' (em dash) must separate title and description",
+    "7: malformed provider equivalent: expected '- Provider: Service (optional note)'",
+    "8: unknown section heading 'FAQ' (did you mean 'Frequently Asked Questions'?)",
+    "10: category must be a slug such as 'ai-ml', not 'Data Bases'",
+    "11: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+]
+
+
+def parse_errors(text):
+    """The messages of every problem parse() finds in `text`, as "path:line: message"."""
+    with pytest.raises(ParseErrors) as info:
         parse(text, "entries/x.txt")
-    return info.value
+    return [str(error) for error in info.value.errors]
 
 
 def test_reference_entry_parses_every_section():
@@ -85,12 +107,12 @@ def test_multi_paragraph_definition_keeps_its_blank_line():
 
 
 def test_binary_file_is_refused():
-    with pytest.raises(ParseError, match="binary file"):
+    with pytest.raises(ParseErrors, match="binary file"):
         decode(b"PK\x03\x04\x00\x00", "entries/x.txt")
 
 
 def test_non_utf8_file_is_refused_with_its_line():
-    with pytest.raises(ParseError) as info:
+    with pytest.raises(ParseErrors) as info:
         decode("Caf\u00e9\nDefinition\n".encode("latin-1"), "entries/x.txt")
     assert str(info.value) == "entries/x.txt:1: not UTF-8 (invalid byte 0xe9)"
 
@@ -125,8 +147,34 @@ def test_non_utf8_file_is_refused_with_its_line():
         "provider-without-colon", "faq-without-answer", "empty-item",
     ],
 )  # fmt: skip
-def test_bad_entry_is_refused_with_file_line_and_reason(text, expected):
-    assert expected in str(parse_error(text))
+def test_bad_entry_is_refused_with_file_line_and_reason_and_nothing_else(text, expected):
+    [error] = parse_errors(text)
+    assert expected in error
+
+
+def test_every_mistake_of_a_file_is_listed_in_line_order():
+    assert parse_errors(FIVE_MISTAKES) == [f"entries/x.txt:{p}" for p in FIVE_PROBLEMS]
+
+
+def test_parse_errors_read_as_one_line_per_problem():
+    with pytest.raises(ParseErrors) as info:
+        parse(FIVE_MISTAKES, "entries/x.txt")
+    assert str(info.value).split("\n") == [f"entries/x.txt:{p}" for p in FIVE_PROBLEMS]
+
+
+def test_missing_sections_are_listed_after_the_problems_on_lines():
+    assert parse_errors("Alpha\nDefinition\nText\nDifficulty: expert") == [
+        "entries/x.txt:4: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+        "entries/x.txt: missing 'Category: ...' section",
+    ]
+
+
+def test_items_of_a_repeated_section_are_still_checked():
+    text = MINIMAL + "\nSee Also\n- A\nSee Also\n-"
+    assert parse_errors(text) == [
+        "entries/x.txt:8: 'See Also' appears twice (first on line 6)",
+        "entries/x.txt:9: empty item in 'See Also'",
+    ]
 
 
 def test_serialize_writes_every_section_heading_even_when_empty():
