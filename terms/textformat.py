@@ -68,6 +68,16 @@ for _heading in SECTIONS:
 _KEY_VALUE = re.compile(r"^(Category|Difficulty):[ \t]*(.*)$")
 EM_DASH = " \u2014 "
 
+# The columns these fields are stored in (aliases: the API's limit); a test keeps them equal.
+MAX_NAME = 200
+MAX_SLUG = 200
+MAX_ALIAS = 200
+MAX_ORGANIZATION = 200
+MAX_TITLE = 300
+MAX_SERVICE = 200
+MAX_NOTE = 200
+MAX_CATEGORY = 100
+
 
 class ParseError(ValueError):
     """A problem in an entry, located by source and line number."""
@@ -265,6 +275,35 @@ def _parsed(parse_item, items, source, problems):
     return parsed
 
 
+def _too_long(fields, source):
+    """A ParseError for each (line, what, value, limit) whose value exceeds its limit."""
+    return [
+        ParseError(source, line, f"{what} is {len(value)} characters; at most {limit}")
+        for line, what, value, limit in fields
+        if len(value) > limit
+    ]
+
+
+def _bounded_fields(aliases, use_cases, equivalents):
+    """(line, what, value, limit) of each item field stored in a column of bounded length."""
+    for alias, line in aliases:
+        yield line, "alias", alias, MAX_ALIAS
+    for use_case in use_cases:
+        yield use_case.line, "use case organization", use_case.organization, MAX_ORGANIZATION
+        yield use_case.line, "use case title", use_case.title, MAX_TITLE
+    for equivalent in equivalents:
+        yield equivalent.line, "provider service", equivalent.service, MAX_SERVICE
+        yield equivalent.line, "provider note", equivalent.note, MAX_NOTE
+
+
+def _name_problems(name, source):
+    """The name, or else its slug, when it is too long for its column."""
+    if len(name) > MAX_NAME:
+        return _too_long([(1, "term name", name, MAX_NAME)], source)
+    # A slug can outgrow its name: compatibility letters such as the "ffi" ligature spell out.
+    return _too_long([(1, "URL slug of the name", slugify(name), MAX_SLUG)], source)
+
+
 def _value_problems(values, source):
     """Problems of the Category and Difficulty values that are present."""
     problems = []
@@ -273,6 +312,8 @@ def _value_problems(values, source):
         if not category or slugify(category) != category:
             message = f"category must be a slug such as 'ai-ml', not '{category}'"
             problems.append(ParseError(source, line, message))
+        else:
+            problems += _too_long([(line, "category slug", category, MAX_CATEGORY)], source)
     if "Difficulty" in values:
         difficulty, line = values["Difficulty"]
         if difficulty not in DIFFICULTIES:
@@ -294,7 +335,7 @@ def parse(text, source="<string>"):
         message = f"missing term name: line 1 is the heading '{name}'"
         raise ParseErrors([ParseError(source, 1, message)])
 
-    problems = []
+    problems = _name_problems(name, source)
     seen, values, items, definition = _scan(lines, source, problems)
     for required in (DEFINITION, "Category", "Difficulty"):
         if required not in seen:
@@ -309,6 +350,7 @@ def parse(text, source="<string>"):
         problems.append(ParseError(source, faq_lines[-1][1], "FAQ question without an answer"))
     use_cases = _parsed(_parse_use_case, items[USE_CASES], source, problems)
     equivalents = _parsed(_parse_equivalent, items[EQUIVALENTS], source, problems)
+    problems += _too_long(_bounded_fields(items[ALIASES], use_cases, equivalents), source)
     if problems:
         raise ParseErrors(problems)
 

@@ -267,6 +267,18 @@ def test_import_of_a_bad_file_lists_file_and_line_and_writes_nothing(editor_clie
     assert not Term.objects.exists()
 
 
+def test_import_refuses_an_over_long_service_and_writes_nothing(editor_client):
+    entry = ENTRY.replace(
+        b"Category:", b"Provider Equivalents\n- AWS: " + b"S" * 201 + b"\nCategory:"
+    )
+    response = editor_client.post(IMPORT_URL, {"files": [upload("o.txt", entry)], "dry_run": ""})
+    assert response.status_code == 200
+    assert response.context["errors"] == [
+        "o.txt:5: provider service is 201 characters; at most 200"
+    ]
+    assert not Term.objects.exists()
+
+
 def test_import_refuses_a_broken_zip(editor_client):
     response = editor_client.post(IMPORT_URL, {"files": [upload("e.zip", b"PK not really")]})
     assert response.context["errors"] == ["e.zip: not a valid .zip archive"]

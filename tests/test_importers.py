@@ -172,6 +172,25 @@ def test_every_mistake_of_a_file_is_reported_and_nothing_is_written(tmp_path):
     assert not Term.objects.exists() and not Category.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (entry("N" * 201), "a.txt:1: term name is 201 characters; at most 200"),
+        (entry("Alpha", extra="Use Cases\n- " + "O" * 201 + ": T \u2014 D. (E.)"), "a.txt:5: use case organization is 201 characters; at most 200"),
+        (entry("Alpha", extra="Provider Equivalents\n- AWS: " + "S" * 201), "a.txt:5: provider service is 201 characters; at most 200"),
+        (entry("Alpha", category="c" * 101), "a.txt:4: category slug is 101 characters; at most 100"),
+    ],
+    ids=["name", "organization", "service", "category-slug"],
+)  # fmt: skip
+def test_over_long_field_is_reported_with_its_line_and_nothing_is_written(tmp_path, text, expected):
+    write(tmp_path, "ok.txt", entry("Zeta"))
+    write(tmp_path, "a.txt", text)
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert info.value.errors == [f"{tmp_path}/{expected}"]
+    assert not Term.objects.exists() and not Category.objects.exists()
+
+
 def test_failure_after_writes_started_rolls_everything_back(tmp_path, monkeypatch):
     from terms import importers
 

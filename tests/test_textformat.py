@@ -177,6 +177,73 @@ def test_items_of_a_repeated_section_are_still_checked():
     ]
 
 
+def with_item(section, item):
+    return MINIMAL.replace("Category:", f"{section}\n- {item}\nCategory:")
+
+
+# Each field stored in a bounded column: an entry whose field has `n` characters, the
+# field's line, its name in messages, and its limit.
+BOUNDED_FIELDS = {
+    "name": (lambda n: "N" * n + MINIMAL[len("Vector Database") :], 1, "term name", textformat.MAX_NAME),
+    "alias": (lambda n: with_item("Aliases", "a" * n), 5, "alias", textformat.MAX_ALIAS),
+    "organization": (lambda n: with_item("Use Cases", "O" * n + ": T \u2014 D. (E.)"), 5, "use case organization", textformat.MAX_ORGANIZATION),
+    "title": (lambda n: with_item("Use Cases", "Acme: " + "T" * n + " \u2014 D. (E.)"), 5, "use case title", textformat.MAX_TITLE),
+    "service": (lambda n: with_item("Provider Equivalents", "AWS: " + "S" * n), 5, "provider service", textformat.MAX_SERVICE),
+    "note": (lambda n: with_item("Provider Equivalents", f"AWS: S3 ({'n' * n})"), 5, "provider note", textformat.MAX_NOTE),
+    "category": (lambda n: MINIMAL.replace("databases", "d" * n), 4, "category slug", textformat.MAX_CATEGORY),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("field", BOUNDED_FIELDS)
+def test_field_as_long_as_its_column_parses(field):
+    text, _, _, limit = BOUNDED_FIELDS[field]
+    assert parse(text(limit)).name
+
+
+@pytest.mark.parametrize("field", BOUNDED_FIELDS)
+def test_field_longer_than_its_column_is_refused_with_its_line(field):
+    text, line, what, limit = BOUNDED_FIELDS[field]
+    assert parse_errors(text(limit + 1)) == [
+        f"entries/x.txt:{line}: {what} is {limit + 1} characters; at most {limit}"
+    ]
+
+
+def test_name_whose_slug_outgrows_its_column_is_refused():
+    # Each "ffi" ligature is one letter of the name and three of its slug.
+    text = "\ufb03" * 70 + MINIMAL[len("Vector Database") :]
+    assert parse_errors(text) == [
+        "entries/x.txt:1: URL slug of the name is 210 characters; at most 200"
+    ]
+
+
+def test_length_limits_are_those_of_the_columns_the_fields_are_stored_in():
+    from terms.models import Category, ProviderEquivalent, Term, UseCase
+    from terms.serializers import TermWriteSerializer
+
+    def column(model, name):
+        return model._meta.get_field(name).max_length
+
+    assert {
+        "name": column(Term, "name"),
+        "slug": column(Term, "slug"),
+        "alias": TermWriteSerializer().fields["aliases"].child.max_length,
+        "organization": column(UseCase, "organization"),
+        "title": column(UseCase, "title"),
+        "service": column(ProviderEquivalent, "service"),
+        "note": column(ProviderEquivalent, "note"),
+        "category": column(Category, "slug"),
+    } == {
+        "name": textformat.MAX_NAME,
+        "slug": textformat.MAX_SLUG,
+        "alias": textformat.MAX_ALIAS,
+        "organization": textformat.MAX_ORGANIZATION,
+        "title": textformat.MAX_TITLE,
+        "service": textformat.MAX_SERVICE,
+        "note": textformat.MAX_NOTE,
+        "category": textformat.MAX_CATEGORY,
+    }
+
+
 def test_serialize_writes_every_section_heading_even_when_empty():
     text = serialize(parse(MINIMAL))
     assert text.split("\n") == [
