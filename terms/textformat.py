@@ -88,10 +88,15 @@ class ParseError(ValueError):
 
 
 class ParseErrors(ValueError):
-    """Every problem found in one file: `errors` lists each ParseError by line, whole-file last."""
+    """Every problem found in one file: `errors` lists each ParseError by line, whole-file last.
 
-    def __init__(self, errors):
+    `name` is the term's name when line 1 gave one, so callers can still tell
+    which term the broken file defines.
+    """
+
+    def __init__(self, errors, name=None):
         self.errors = sorted(errors, key=lambda error: (error.line == 0, error.line))
+        self.name = name
         super().__init__("\n".join(map(str, self.errors)))
 
 
@@ -352,7 +357,7 @@ def parse(text, source="<string>"):
     equivalents = _parsed(_parse_equivalent, items[EQUIVALENTS], source, problems)
     problems += _too_long(_bounded_fields(items[ALIASES], use_cases, equivalents), source)
     if problems:
-        raise ParseErrors(problems)
+        raise ParseErrors(problems, name)
 
     return Entry(
         name=name,

@@ -172,6 +172,28 @@ def test_every_mistake_of_a_file_is_reported_and_nothing_is_written(tmp_path):
     assert not Term.objects.exists() and not Category.objects.exists()
 
 
+def test_files_that_parse_are_still_checked_when_another_does_not(tmp_path):
+    write(tmp_path, "a.txt", entry("Alpha").replace("beginner", "expert"))
+    write(tmp_path, "b.txt", entry("Beta", extra="Provider Equivalents\n- IBM: Cloud Foo"))
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+        "b.txt:5: unknown provider 'IBM' (known: AWS, Azure, GCP, OCI)",
+    ]
+
+
+def test_a_link_to_a_term_whose_file_does_not_parse_is_not_reported_unknown(tmp_path):
+    write(tmp_path, "a.txt", entry("Alpha").replace("beginner", "expert"))
+    write(tmp_path, "b.txt", entry("Beta", related=["alpha"], see_also=["Gamma"]))
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+        "b.txt:9: see-also term 'Gamma' not found in this import or the glossary",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
