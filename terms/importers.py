@@ -52,14 +52,24 @@ def entry_files(paths):
 
 
 def parse_sources(sources):
-    """Parse (name, bytes) pairs; raise ImportFailed listing each source's first problem."""
-    entries, errors = [], []
+    """Parse (name, bytes) pairs; raise ImportFailed listing every problem of every source.
+
+    When some files do not parse, the others still get the import's checks against each
+    other and the glossary, so one run reports every problem it can see.
+    """
+    entries, errors, unparsed_names = [], [], []
     for name, data in sources:
         try:
             entries.append(textformat.parse(textformat.decode(data, name), name))
-        except textformat.ParseError as exc:
-            errors.append(str(exc))
+        except textformat.ParseErrors as exc:
+            errors += map(str, exc.errors)
+            if exc.name:
+                unparsed_names.append(exc.name)
     if errors:
+        try:
+            _Plan(entries, unparsed_names)
+        except ImportFailed as exc:
+            errors += exc.errors
         raise ImportFailed(errors)
     return entries
 
@@ -133,9 +143,11 @@ def _links(terms):
 class _Plan:
     """Everything an import needs to know before it writes anything."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, unparsed_names=()):
+        """`unparsed_names` name terms whose files did not parse: links to them are not unknown."""
         self.errors = []
         self.entries = entries
+        self.unparsed_names = unparsed_names
         self.providers = Provider.objects.by_short_name()
         self._check_names()
         self.existing = self._existing_terms()
@@ -171,7 +183,8 @@ class _Plan:
 
     def _resolve_links(self):
         """Map every name in Related Terms / See Also to the name of a term that exists."""
-        in_import = {entry.name.lower(): entry.name for entry in self.entries}
+        names = (*self.unparsed_names, *(entry.name for entry in self.entries))
+        in_import = {name.lower(): name for name in names}
         wanted = {
             link.name.lower()
             for entry in self.entries

@@ -21,9 +21,9 @@ An entry is one term::
     - Model Inference
     See Also
 
-`parse()` turns text into an `Entry` and raises `ParseError` naming the line of
-the first problem; `serialize()` writes the canonical text, so that
-serialize(parse(serialize(entry))) == serialize(entry).
+`parse()` turns text into an `Entry`, or raises `ParseErrors` listing every
+problem of the file, each a `ParseError` naming its line; `serialize()` writes
+the canonical text, so that serialize(parse(serialize(entry))) == serialize(entry).
 """
 
 import re
@@ -68,6 +68,16 @@ for _heading in SECTIONS:
 _KEY_VALUE = re.compile(r"^(Category|Difficulty):[ \t]*(.*)$")
 EM_DASH = " \u2014 "
 
+# The columns these fields are stored in (aliases: the API's limit); a test keeps them equal.
+MAX_NAME = 200
+MAX_SLUG = 200
+MAX_ALIAS = 200
+MAX_ORGANIZATION = 200
+MAX_TITLE = 300
+MAX_SERVICE = 200
+MAX_NOTE = 200
+MAX_CATEGORY = 100
+
 
 class ParseError(ValueError):
     """A problem in an entry, located by source and line number."""
@@ -75,6 +85,19 @@ class ParseError(ValueError):
     def __init__(self, source, line, message):
         self.source, self.line, self.message = source, line, message
         super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
+
+
+class ParseErrors(ValueError):
+    """Every problem found in one file: `errors` lists each ParseError by line, whole-file last.
+
+    `name` is the term's name when line 1 gave one, so callers can still tell
+    which term the broken file defines.
+    """
+
+    def __init__(self, errors, name=None):
+        self.errors = sorted(errors, key=lambda error: (error.line == 0, error.line))
+        self.name = name
+        super().__init__("\n".join(map(str, self.errors)))
 
 
 @dataclass(frozen=True)
@@ -129,16 +152,15 @@ class Entry:
 
 
 def decode(data, source="<bytes>"):
-    """Bytes of an entry file as text: UTF-8, BOM dropped, LF line endings."""
+    """Bytes of an entry file as text: UTF-8, BOM dropped, LF line endings; or ParseErrors."""
     if b"\x00" in data:
-        raise ParseError(source, 0, "binary file, not a text entry")
+        raise ParseErrors([ParseError(source, 0, "binary file, not a text entry")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(
-            source, line, f"not UTF-8 (invalid byte 0x{data[exc.start]:02x})"
-        ) from None
+        message = f"not UTF-8 (invalid byte 0x{data[exc.start]:02x})"
+        raise ParseErrors([ParseError(source, line, message)]) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -206,87 +228,145 @@ def _heading_error(text, line, source):
     return ParseError(source, line, f"unknown section heading '{text}'{hint}")
 
 
-def parse(text, source="<string>"):
-    """Parse one entry; raise ParseError at the first problem."""
-    lines = text.split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines or not lines[0].strip():
-        raise ParseError(source, 1, "missing term name: the first line must be the term's name")
-    name = lines[0].strip()
-    if name in SECTIONS or _KEY_VALUE.match(name):
-        raise ParseError(source, 1, f"missing term name: line 1 is the heading '{name}'")
+# Lines under an unknown heading are skipped: the heading is reported, its lines mean nothing.
+_UNKNOWN = "unknown section"
 
-    seen = {}
-    values = {}
+
+def _scan(lines, source, problems):
+    """Sort the lines after the name into sections, adding each stray line to `problems`."""
+    seen, values, definition = {}, {}, []
     items = {section: [] for section in LIST_SECTIONS}
-    definition = []
     section = None
     for number, raw in enumerate(lines[1:], start=2):
         stripped = raw.strip()
-        if stripped in SECTIONS or _KEY_VALUE.match(stripped):
-            key = _KEY_VALUE.match(stripped)
+        key = _KEY_VALUE.match(stripped)
+        if stripped in SECTIONS or key:
             heading = key.group(1) if key else stripped
             if heading in seen:
-                raise ParseError(
-                    source, number, f"'{heading}' appears twice (first on line {seen[heading]})"
-                )
-            seen[heading] = number
-            if key:
-                values[heading] = (key.group(2).strip(), number)
-                section = None
+                message = f"'{heading}' appears twice (first on line {seen[heading]})"
+                problems.append(ParseError(source, number, message))
             else:
-                section = heading
+                seen[heading] = number
+                if key:
+                    values[heading] = (key.group(2).strip(), number)
+            section = None if key else heading
             continue
         if not stripped:
             if section == DEFINITION:
                 definition.append("")
             continue
-        if section == DEFINITION:
-            if stripped.rstrip(":").lower() in _NEAR_MISSES and stripped not in SECTIONS:
-                raise _heading_error(stripped, number, source)
+        if section == _UNKNOWN:
+            continue
+        if section == DEFINITION and stripped.rstrip(":").lower() not in _NEAR_MISSES:
             definition.append(raw.rstrip())
         elif section in LIST_SECTIONS and stripped.startswith("- "):
             items[section].append((stripped[2:].strip(), number))
         elif section in LIST_SECTIONS and stripped == "-":
-            raise ParseError(source, number, f"empty item in '{section}'")
+            problems.append(ParseError(source, number, f"empty item in '{section}'"))
         else:
-            raise _heading_error(stripped, number, source)
+            problems.append(_heading_error(stripped, number, source))
+            section = _UNKNOWN
+    return seen, values, items, "\n".join(definition).strip("\n")
 
+
+def _parsed(parse_item, items, source, problems):
+    """Each (item, line) parsed by `parse_item`, adding the ones it refuses to `problems`."""
+    parsed = []
+    for item, line in items:
+        try:
+            parsed.append(parse_item(item, line, source))
+        except ParseError as error:
+            problems.append(error)
+    return parsed
+
+
+def _too_long(fields, source):
+    """A ParseError for each (line, what, value, limit) whose value exceeds its limit."""
+    return [
+        ParseError(source, line, f"{what} is {len(value)} characters; at most {limit}")
+        for line, what, value, limit in fields
+        if len(value) > limit
+    ]
+
+
+def _bounded_fields(aliases, use_cases, equivalents):
+    """(line, what, value, limit) of each item field stored in a column of bounded length."""
+    for alias, line in aliases:
+        yield line, "alias", alias, MAX_ALIAS
+    for use_case in use_cases:
+        yield use_case.line, "use case organization", use_case.organization, MAX_ORGANIZATION
+        yield use_case.line, "use case title", use_case.title, MAX_TITLE
+    for equivalent in equivalents:
+        yield equivalent.line, "provider service", equivalent.service, MAX_SERVICE
+        yield equivalent.line, "provider note", equivalent.note, MAX_NOTE
+
+
+def _name_problems(name, source):
+    """The name, or else its slug, when it is too long for its column."""
+    if len(name) > MAX_NAME:
+        return _too_long([(1, "term name", name, MAX_NAME)], source)
+    # A slug can outgrow its name: compatibility letters such as the "ffi" ligature spell out.
+    return _too_long([(1, "URL slug of the name", slugify(name), MAX_SLUG)], source)
+
+
+def _value_problems(values, source):
+    """Problems of the Category and Difficulty values that are present."""
+    problems = []
+    if "Category" in values:
+        category, line = values["Category"]
+        if not category or slugify(category) != category:
+            message = f"category must be a slug such as 'ai-ml', not '{category}'"
+            problems.append(ParseError(source, line, message))
+        else:
+            problems += _too_long([(line, "category slug", category, MAX_CATEGORY)], source)
+    if "Difficulty" in values:
+        difficulty, line = values["Difficulty"]
+        if difficulty not in DIFFICULTIES:
+            message = f"unknown difficulty '{difficulty}' (expected {', '.join(DIFFICULTIES)})"
+            problems.append(ParseError(source, line, message))
+    return problems
+
+
+def parse(text, source="<string>"):
+    """Parse one entry; raise ParseErrors listing every problem in it."""
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines or not lines[0].strip():
+        message = "missing term name: the first line must be the term's name"
+        raise ParseErrors([ParseError(source, 1, message)])
+    name = lines[0].strip()
+    if name in SECTIONS or _KEY_VALUE.match(name):
+        message = f"missing term name: line 1 is the heading '{name}'"
+        raise ParseErrors([ParseError(source, 1, message)])
+
+    problems = _name_problems(name, source)
+    seen, values, items, definition = _scan(lines, source, problems)
     for required in (DEFINITION, "Category", "Difficulty"):
         if required not in seen:
             label = required if required == DEFINITION else f"{required}: ..."
-            raise ParseError(source, 0, f"missing '{label}' section")
-    definition_text = "\n".join(definition).strip("\n")
-    if not definition_text.strip():
-        raise ParseError(source, seen[DEFINITION], "the Definition is empty")
-
-    category, category_line = values["Category"]
-    if not category or slugify(category) != category:
-        raise ParseError(
-            source, category_line, f"category must be a slug such as 'ai-ml', not '{category}'"
-        )
-    difficulty, difficulty_line = values["Difficulty"]
-    if difficulty not in DIFFICULTIES:
-        raise ParseError(
-            source,
-            difficulty_line,
-            f"unknown difficulty '{difficulty}' (expected {', '.join(DIFFICULTIES)})",
-        )
+            problems.append(ParseError(source, 0, f"missing '{label}' section"))
+    if DEFINITION in seen and not definition.strip():
+        problems.append(ParseError(source, seen[DEFINITION], "the Definition is empty"))
+    problems += _value_problems(values, source)
 
     faq_lines = items[FAQS]
     if len(faq_lines) % 2:
-        question, number = faq_lines[-1]
-        raise ParseError(source, number, "FAQ question without an answer")
+        problems.append(ParseError(source, faq_lines[-1][1], "FAQ question without an answer"))
+    use_cases = _parsed(_parse_use_case, items[USE_CASES], source, problems)
+    equivalents = _parsed(_parse_equivalent, items[EQUIVALENTS], source, problems)
+    problems += _too_long(_bounded_fields(items[ALIASES], use_cases, equivalents), source)
+    if problems:
+        raise ParseErrors(problems, name)
 
     return Entry(
         name=name,
-        definition=definition_text,
-        category=category,
-        difficulty=difficulty,
+        definition=definition,
+        category=values["Category"][0],
+        difficulty=values["Difficulty"][0],
         aliases=[alias for alias, _ in items[ALIASES]],
-        use_cases=[_parse_use_case(item, n, source) for item, n in items[USE_CASES]],
-        equivalents=[_parse_equivalent(item, n, source) for item, n in items[EQUIVALENTS]],
+        use_cases=use_cases,
+        equivalents=equivalents,
         faqs=[
             FAQ(faq_lines[i][0], faq_lines[i + 1][0], faq_lines[i][1])
             for i in range(0, len(faq_lines), 2)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from terms.models import Provider, Term
 from tests.conftest import make_category, make_term
+from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +264,31 @@ def test_import_of_a_bad_file_lists_file_and_line_and_writes_nothing(editor_clie
     assert response.context["errors"] == [
         "bad.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)"
     ]
-    assert b"Nothing was imported" in response.content
+    assert b"1 problem found; nothing was imported. Fix it and upload again" in response.content
+    assert not Term.objects.exists()
+
+
+def test_import_lists_every_mistake_of_a_file_and_writes_nothing(editor_client):
+    response = editor_client.post(
+        IMPORT_URL,
+        {"files": [upload("good.txt", ENTRY), upload("bad.txt", FIVE_MISTAKES.encode())]},
+    )
+    assert response.status_code == 200
+    assert response.context["errors"] == [f"bad.txt:{problem}" for problem in FIVE_PROBLEMS]
+    assert response.content.count(b"<li>bad.txt:") == 5
+    assert b"5 problems found; nothing was imported. Fix them and upload again" in response.content
+    assert not Term.objects.exists()
+
+
+def test_import_refuses_an_over_long_service_and_writes_nothing(editor_client):
+    entry = ENTRY.replace(
+        b"Category:", b"Provider Equivalents\n- AWS: " + b"S" * 201 + b"\nCategory:"
+    )
+    response = editor_client.post(IMPORT_URL, {"files": [upload("o.txt", entry)], "dry_run": ""})
+    assert response.status_code == 200
+    assert response.context["errors"] == [
+        "o.txt:5: provider service is 201 characters; at most 200"
+    ]
     assert not Term.objects.exists()
 
 

@@ -1,7 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
+
+from terms.models import Term
+from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +32,12 @@ def test_make_editor_twice_is_harmless(django_user_model):
     call_command("make_editor", "carol")
     call_command("make_editor", "carol")
     assert django_user_model.objects.get(username="carol").groups.count() == 1
+
+
+def test_import_glossary_prints_every_problem_and_their_count(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text(FIVE_MISTAKES, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"^5 problems found; nothing was imported\.$"):
+        call_command("import_glossary", str(tmp_path))
+    assert capsys.readouterr().err.splitlines() == [f"{bad}:{p}" for p in FIVE_PROBLEMS]
+    assert not Term.objects.exists()

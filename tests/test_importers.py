@@ -7,6 +7,7 @@ from terms.importers import ImportFailed, export_term, import_paths
 from terms.models import Category, ProviderEquivalent, Term
 from tests.conftest import REFERENCE_ENTRY as SEED
 from tests.conftest import make_term
+from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "terms" / "sample_glossary"
 
@@ -155,7 +156,61 @@ def test_every_bad_file_is_reported_not_only_the_first(tmp_path):
     write(tmp_path, "b.txt", entry("Beta").replace("beginner", "expert"))
     with pytest.raises(ImportFailed) as info:
         import_paths([tmp_path])
-    assert len(info.value.errors) == 2
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt: missing 'Category: ...' section",
+        "a.txt: missing 'Difficulty: ...' section",
+        "b.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+    ]
+
+
+def test_every_mistake_of_a_file_is_reported_and_nothing_is_written(tmp_path):
+    write(tmp_path, "ok.txt", entry("Zeta"))
+    bad = write(tmp_path, "bad.txt", FIVE_MISTAKES)
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert info.value.errors == [f"{bad}:{problem}" for problem in FIVE_PROBLEMS]
+    assert not Term.objects.exists() and not Category.objects.exists()
+
+
+def test_files_that_parse_are_still_checked_when_another_does_not(tmp_path):
+    write(tmp_path, "a.txt", entry("Alpha").replace("beginner", "expert"))
+    write(tmp_path, "b.txt", entry("Beta", extra="Provider Equivalents\n- IBM: Cloud Foo"))
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+        "b.txt:5: unknown provider 'IBM' (known: AWS, Azure, GCP, OCI)",
+    ]
+
+
+def test_a_link_to_a_term_whose_file_does_not_parse_is_not_reported_unknown(tmp_path):
+    write(tmp_path, "a.txt", entry("Alpha").replace("beginner", "expert"))
+    write(tmp_path, "b.txt", entry("Beta", related=["alpha"], see_also=["Gamma"]))
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert [error.removeprefix(f"{tmp_path}/") for error in info.value.errors] == [
+        "a.txt:5: unknown difficulty 'expert' (expected beginner, intermediate, advanced)",
+        "b.txt:9: see-also term 'Gamma' not found in this import or the glossary",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (entry("N" * 201), "a.txt:1: term name is 201 characters; at most 200"),
+        (entry("Alpha", extra="Use Cases\n- " + "O" * 201 + ": T \u2014 D. (E.)"), "a.txt:5: use case organization is 201 characters; at most 200"),
+        (entry("Alpha", extra="Provider Equivalents\n- AWS: " + "S" * 201), "a.txt:5: provider service is 201 characters; at most 200"),
+        (entry("Alpha", category="c" * 101), "a.txt:4: category slug is 101 characters; at most 100"),
+    ],
+    ids=["name", "organization", "service", "category-slug"],
+)  # fmt: skip
+def test_over_long_field_is_reported_with_its_line_and_nothing_is_written(tmp_path, text, expected):
+    write(tmp_path, "ok.txt", entry("Zeta"))
+    write(tmp_path, "a.txt", text)
+    with pytest.raises(ImportFailed) as info:
+        import_paths([tmp_path])
+    assert info.value.errors == [f"{tmp_path}/{expected}"]
+    assert not Term.objects.exists() and not Category.objects.exists()
 
 
 def test_failure_after_writes_started_rolls_everything_back(tmp_path, monkeypatch):
