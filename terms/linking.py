@@ -31,7 +31,7 @@ from terms.rendering import (
 FEW_NAMES = 20
 
 _state = threading.local()
-_cached = None  # (generation, LinkIndex): this process's index of the committed content
+_cached = (None, None)  # (generation, LinkIndex): this process's index of committed content
 
 
 class LinkState(NamedTuple):
@@ -73,7 +73,7 @@ def link_index():
     global _cached
     generation = ContentGeneration.objects.current()
     cached = _cached
-    if cached is not None and generation is not None and cached[0] == generation:
+    if cached[1] is not None and generation is not None and cached[0] == generation:
         return cached[1], generation
     index = load_index()
     # Inside a transaction the rows may hold changes that are rolled back later.
@@ -85,6 +85,12 @@ def link_index():
 def _adopt(generation, index):
     global _cached
     _cached = (generation, index)
+
+
+def forget_index():
+    """Drop this process's index (the content generation no longer tells it apart, as after
+    a database is emptied or restored)."""
+    _adopt(None, None)
 
 
 # ---------------------------------------------------------------------------- batches

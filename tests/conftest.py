@@ -47,11 +47,15 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with empty caches: no API throttle count or search result carries over."""
+    """Each test starts with empty caches: no API throttle count, search result or link index
+    carries over (a flushed database counts its generations from zero again)."""
     from django.core.cache import caches
+
+    from terms import linking
 
     for cache in caches.all():
         cache.clear()
+    linking.forget_index()
 
 
 @pytest.fixture(autouse=True)
