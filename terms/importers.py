@@ -152,6 +152,10 @@ class _Plan:
         self._check_names()
         self.existing = self._existing_terms()
         self.targets = self._resolve_links()
+        self.related_by = {}  # name: names of the entries that list it as related
+        for entry in entries:
+            for link in entry.related:
+                self.related_by.setdefault(link.name.lower(), set()).add(entry.name.lower())
         self._check_providers()
         if self.errors:
             raise ImportFailed(self.errors)
@@ -229,11 +233,7 @@ class _Plan:
         """The entry as it will read once stored: canonical names, order and relations."""
         related = {link.name.lower() for link in entry.related}
         # Related terms are symmetrical: naming A in B's file relates A to B as well.
-        related |= {
-            other.name.lower()
-            for other in self.entries
-            if any(link.name.lower() == entry.name.lower() for link in other.related)
-        }
+        related |= self.related_by.get(entry.name.lower(), set())
         see_also = {link.name.lower() for link in entry.see_also}
         order = {short: i for i, short in enumerate(self.providers)}
         equivalents = sorted(
@@ -272,12 +272,15 @@ def import_entries(entries, *, dry_run=False):
             changed.append((_write_term(term, expected, categories, plan.providers), expected))
         # Relations last: they may point at terms this import creates.
         ids = _ids_by_name({link.name for _, e in changed for link in (*e.related, *e.see_also)})
-        for term, expected in changed:
-            writing.set_links(
-                term,
-                related_terms=[ids[link.name.lower()] for link in expected.related],
-                see_also=[ids[link.name.lower()] for link in expected.see_also],
-            )
+        writing.set_links(
+            {
+                term.pk: {
+                    "related_terms": [ids[link.name.lower()] for link in expected.related],
+                    "see_also": [ids[link.name.lower()] for link in expected.see_also],
+                }
+                for term, expected in changed
+            }
+        )
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -8,6 +8,7 @@ or alias.
 
 import html
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,6 +32,7 @@ _NAME_WITH_ABBREVIATION = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _WIKI_LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|([^\[\]]+))?\]\]")
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<(/?)([a-zA-Z0-9]+)")
+_local = threading.local()
 # Text inside these elements is never turned into a link.
 _NO_LINK_TAGS = {"a", "code", "pre"}
 
@@ -48,8 +50,13 @@ def sanitize(html_text):
 
 def markdown_to_html(text):
     """Render Markdown source to sanitised HTML."""
-    rendered = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
-    return sanitize(rendered)
+    # One converter per thread, reset between texts: building one costs more than a text.
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists"]
+        )
+    return sanitize(converter.reset().convert(text))
 
 
 def plain_text(text):

@@ -5,26 +5,47 @@ terms depend on (rendering links, the search index, the content generation) happ
 per `batch()`, however many terms and children the batch writes.
 """
 
+import threading
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from terms import linking, search
-from terms.models import FAQ, ProviderEquivalent, UseCase
+from terms.models import FAQ, ProviderEquivalent, Term, UseCase
 
 # Equivalent fields that only editors set in the admin: a write that does not mention them
 # keeps what is stored for the same provider and service.
 EDITOR_ONLY = ("url", "former_names", "verified_on")
 
 
+_state = threading.local()
+
+
 @contextmanager
 def batch():
-    """Write many terms as one change: links are rendered and search reindexed once, when
-    the outermost batch ends, inside its transaction."""
-    with transaction.atomic():
-        with search.indexing_deferred(), linking.deferred():
-            yield
-        linking.settle()
+    """Write many terms as one change: children are inserted, links rendered and search
+    reindexed once, when the outermost batch ends, inside its transaction."""
+    outermost = not getattr(_state, "children", None)
+    if outermost:
+        _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
+    try:
+        with transaction.atomic():
+            with search.indexing_deferred(), linking.deferred():
+                yield
+                if outermost and not connection.needs_rollback:
+                    for model, rows in _state.children.items():
+                        model.objects.bulk_create(rows, batch_size=1000)
+            linking.settle()
+    finally:
+        if outermost:
+            _state.children = None
+
+
+def _add(rows):
+    """Children to insert when the batch ends (bulk_create sends no signals)."""
+    for row in rows:
+        _state.children[type(row)].append(row)
 
 
 def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, links=None):
@@ -33,44 +54,69 @@ def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, l
     with a Provider under "provider", `links` as {"related_terms": [Term], "see_also": [...]}.
     Lists are stored in the order given."""
     with batch():
+        created = term.pk is None
         for name, value in fields.items():
             setattr(term, name, value)
         # Saved even for a change to children only: updated_at tells integrators.
         term.save()
         if use_cases is not None:
-            term.use_cases.all().delete()
-            UseCase.objects.bulk_create(
-                UseCase(term=term, position=i, **item) for i, item in enumerate(use_cases)
-            )
+            if not created:
+                term.use_cases.all().delete()
+            _add(UseCase(term=term, position=i, **item) for i, item in enumerate(use_cases))
         if equivalents is not None:
-            _replace_equivalents(term, equivalents)
+            _replace_equivalents(term, equivalents, created)
         if faqs is not None:
-            term.faqs.all().delete()
-            FAQ.objects.bulk_create(
-                FAQ(term=term, position=i, **item) for i, item in enumerate(faqs)
-            )
+            if not created:
+                term.faqs.all().delete()
+            _add(FAQ(term=term, position=i, **item) for i, item in enumerate(faqs))
             linking.note_answers(term.pk)
         if links:
-            set_links(term, **links)
-        # Children are bulk-created, which sends no signals.
+            set_links({term.pk: links})
         search.reindex_terms([term.pk])
     return term
 
 
-def _replace_equivalents(term, equivalents):
-    stored = {(e.provider_id, e.service.casefold()): e for e in term.provider_equivalents.all()}
-    term.provider_equivalents.all().delete()
+def _replace_equivalents(term, equivalents, created):
+    stored = {}
+    if not created:
+        stored = {(e.provider_id, e.service.casefold()): e for e in term.provider_equivalents.all()}
+        term.provider_equivalents.all().delete()
     rows = []
     for i, item in enumerate(equivalents):
         old = stored.get((item["provider"].pk, item["service"].casefold()))
         kept = {name: getattr(old, name) for name in EDITOR_ONLY if old and name not in item}
         rows.append(ProviderEquivalent(term=term, position=i, **kept, **item))
-    ProviderEquivalent.objects.bulk_create(rows)
+    _add(rows)
 
 
-def set_links(term, related_terms=None, see_also=None):
-    """Replace a term's related terms and see-also links (None keeps them)."""
-    if related_terms is not None:
-        term.related_terms.set(related_terms)
-    if see_also is not None:
-        term.see_also.set(see_also)
+def set_links(links):
+    """Replace the related terms and see-also links of several terms at once: {term pk:
+    {"related_terms": [Term or pk], "see_also": [...]}}; a list left out keeps the stored
+    one. Related terms go both ways."""
+    related = {
+        pk: _pks(lists["related_terms"]) for pk, lists in links.items() if "related_terms" in lists
+    }
+    see_also = {pk: _pks(lists["see_also"]) for pk, lists in links.items() if "see_also" in lists}
+    through = Term.related_terms.through
+    if related:
+        through.objects.filter(Q(from_term_id__in=related) | Q(to_term_id__in=related)).delete()
+        pairs = {(pk, other) for pk, others in related.items() for other in others}
+        pairs |= {(other, pk) for pk, other in pairs}
+        through.objects.bulk_create(
+            [through(from_term_id=a, to_term_id=b) for a, b in sorted(pairs)], batch_size=1000
+        )
+    through = Term.see_also.through
+    if see_also:
+        through.objects.filter(from_term_id__in=see_also).delete()
+        through.objects.bulk_create(
+            [
+                through(from_term_id=pk, to_term_id=other)
+                for pk, others in see_also.items()
+                for other in others
+            ],
+            batch_size=1000,
+        )
+
+
+def _pks(terms):
+    return {getattr(term, "pk", term) for term in terms}
