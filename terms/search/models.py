@@ -7,8 +7,6 @@ triggers on SQLite; a weighted tsvector with GIN indexes on PostgreSQL.
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
-from terms.models import Term
-
 
 class FacetValues(models.Model):
     """What the search facets count, kept in each row a match is read from rather than
@@ -27,7 +25,7 @@ class SearchDocument(FacetValues):
     """A term's searchable text, flattened; the full-text indexes read only this."""
 
     term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+        "terms.Term", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     names = models.TextField(help_text="Name and aliases.")
     services = models.TextField(blank=True, help_text="Provider service names.")
@@ -47,7 +45,7 @@ class SearchTitle(FacetValues):
     and services does this)."""
 
     term = models.OneToOneField(
-        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_title"
+        "terms.Term", on_delete=models.CASCADE, primary_key=True, related_name="search_title"
     )
     # Names weighted A and services B, at the positions they have in the document's vector.
     vector = SearchVectorField()
@@ -59,7 +57,7 @@ class SearchTitle(FacetValues):
 class SearchName(models.Model):
     """A term's name or one alias, normalised for exact and prefix matches."""
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="search_names")
+    term = models.ForeignKey("terms.Term", on_delete=models.CASCADE, related_name="search_names")
     key = models.CharField(max_length=300)
 
     class Meta:
