@@ -145,9 +145,9 @@ class Vocabulary:
 def generate(count, seed=42, batch=2_000, progress=None):
     """Create `count` synthetic terms with their children; return how many were created.
 
-    One transaction, rows written with COPY (PostgreSQL) or executemany (SQLite) rather than
-    the ORM's bulk_create: about a minute for 100,000 terms instead of thirteen. The data is
-    the same for the same seed (the random draws are made in the same order).
+    One transaction, rows written with COPY (PostgreSQL) or executemany (SQLite): the ORM's
+    bulk_create is many times slower at 100,000 terms. The data is the same for the same seed
+    (the random draws are made in the same order).
     """
     rng = random.Random(seed)
     vocabulary = Vocabulary(rng)
@@ -187,7 +187,7 @@ def generate(count, seed=42, batch=2_000, progress=None):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Term]):
                 cursor.execute(sql)
-            # Statistics for the planner now: autovacuum may be off (it is on this machine).
+            # Statistics for the planner now: autovacuum may be off, or not have run yet.
             if connection.vendor == "postgresql":
                 for model in (Term, UseCase, ProviderEquivalent, FAQ):
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
