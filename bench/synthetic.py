@@ -1,5 +1,7 @@
 """A large, deterministic synthetic glossary for measuring search (generate_terms, bench_search).
 
+Its vocabulary also fills the entry files that measure the import (`bench.entries`).
+
 Words follow a Zipf distribution over a fixed vocabulary, so a few words appear in almost
 every term and most appear in very few, as in real text. Every term has realistic sizes:
 a 2-3 sentence definition, 3 use cases, 4 provider equivalents and 3 FAQs.
