@@ -3,12 +3,12 @@
 # machine: req/s, p95, and CPU time per request (from /proc) of the gunicorn workers, of every
 # PostgreSQL process (none on SQLite) and of the whole machine.
 #
-#   docs/search-ab.sh OLD_DIR OLD_DATABASE_URL NEW_DIR NEW_DATABASE_URL [ROUNDS] [CACHE_SECONDS]
+#   bench/search-ab.sh OLD_DIR OLD_DATABASE_URL NEW_DIR NEW_DATABASE_URL [ROUNDS] [CACHE_SECONDS]
 #
 # Each checkout needs `manage.py collectstatic` run against its database first; the URL list
 # is $URLS, or /tmp/urls.txt (`manage.py bench_search --urls /tmp/urls.txt`). CACHE_SECONDS 0 (default)
-# computes every query; 600 is the shipped result cache. Uses the venv of the checkout this
-# script is in.
+# computes every query; 600 is the shipped result cache. $PORT (default 8104) is where gunicorn
+# listens. Uses the venv of the checkout this script is in.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 old_dir=$(cd "$1" && pwd)
@@ -16,6 +16,7 @@ new_dir=$(cd "$3" && pwd)
 rounds=${5:-3}
 cache=${6:-0}
 urls=${URLS:-/tmp/urls.txt}
+port=${PORT:-8104}
 
 cpu() { # CPU ticks used so far by these processes
   local total=0
@@ -28,14 +29,14 @@ per_request() { printf "%.2f" "$(echo "scale=4; ($2 - $1) * 1000 / $(getconf CLK
 run() { # label dir database_url
   cd "$2"
   SEARCH_CACHE_SECONDS=$cache DJANGO_ALLOWED_HOSTS=127.0.0.1 DATABASE_URL=$3 \
-    "$here/.venv/bin/gunicorn" glossary.wsgi -b 127.0.0.1:8104 -w 2 --access-logfile /dev/null &
+    "$here/.venv/bin/gunicorn" glossary.wsgi -b 127.0.0.1:$port -w 2 --access-logfile /dev/null &
   local pid=$!
   sleep 4
-  URLS=$urls wrk -t2 -c8 -d5s -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104 >/dev/null
+  URLS=$urls wrk -t2 -c8 -d5s -s "$here/bench/wrk-search.lua" http://127.0.0.1:$port >/dev/null
   local workers out requests
   workers=$(pgrep -P $pid)
   local before=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
-  out=$(URLS=$urls wrk -t2 -c8 -d20s --latency -s "$here/docs/wrk-search.lua" http://127.0.0.1:8104)
+  out=$(URLS=$urls wrk -t2 -c8 -d20s --latency -s "$here/bench/wrk-search.lua" http://127.0.0.1:$port)
   local after=($(cpu $workers) $(cpu $(pgrep -x postgres)) $(busy))
   requests=$(echo "$out" | awk '/^requests/ {print $2}' | tr -d ,)
   echo "$1: $(echo "$out" | grep Requests/sec), $(echo "$out" | grep '^p' | paste -sd ' '); CPU a request:" \

@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from terms import search, synthetic
+from bench import synthetic
+from terms import search
 
 
 class Command(BaseCommand):

@@ -1,5 +1,7 @@
 """A large, deterministic synthetic glossary for measuring search (generate_terms, bench_search).
 
+Its vocabulary also fills the entry files that measure the import (`bench.entries`).
+
 Words follow a Zipf distribution over a fixed vocabulary, so a few words appear in almost
 every term and most appear in very few, as in real text. Every term has realistic sizes:
 a 2-3 sentence definition, 3 use cases, 4 provider equivalents and 3 FAQs.
@@ -145,9 +147,9 @@ class Vocabulary:
 def generate(count, seed=42, batch=2_000, progress=None):
     """Create `count` synthetic terms with their children; return how many were created.
 
-    One transaction, rows written with COPY (PostgreSQL) or executemany (SQLite) rather than
-    the ORM's bulk_create: about a minute for 100,000 terms instead of thirteen. The data is
-    the same for the same seed (the random draws are made in the same order).
+    One transaction, rows written with COPY (PostgreSQL) or executemany (SQLite): the ORM's
+    bulk_create is many times slower at 100,000 terms. The data is the same for the same seed
+    (the random draws are made in the same order).
     """
     rng = random.Random(seed)
     vocabulary = Vocabulary(rng)
@@ -187,7 +189,7 @@ def generate(count, seed=42, batch=2_000, progress=None):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Term]):
                 cursor.execute(sql)
-            # Statistics for the planner now: autovacuum may be off (it is on this machine).
+            # Statistics for the planner now: autovacuum may be off, or not have run yet.
             if connection.vendor == "postgresql":
                 for model in (Term, UseCase, ProviderEquivalent, FAQ):
                     cursor.execute(f"ANALYZE {model._meta.db_table}")

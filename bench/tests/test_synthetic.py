@@ -2,8 +2,9 @@ import io
 
 from django.core.management import call_command
 
-from terms import search, synthetic
-from terms.management.commands.bench_search import interleave
+from bench import synthetic
+from bench.management.commands.bench_search import interleave
+from terms import search
 from terms.models import FAQ, Provider, ProviderEquivalent, Term, UseCase
 from tests.conftest import make_term
 

@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import RequestFactory, override_settings
 
+from bench.synthetic import COMMON
 from terms import search, views
 from terms.models import Term
-from terms.synthetic import COMMON
 
 
 def percentile(values, fraction):

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)  # served as in production
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "terms.bench:application",
+            [sys.executable, "-m", "gunicorn", "bench.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--worker-class", "sync", "--log-level", "warning"],
             env={**os.environ, "DJANGO_DEBUG": ""},
