@@ -1,3 +1,6 @@
+import re
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 
@@ -199,3 +202,179 @@ def test_render_terms_command_rebuilds_links(capsys):
     call_command("render_terms")
     assert '/terms/object-storage/"' in html_of(bucket)
     assert "Rendered 2 terms." in capsys.readouterr().out
+
+
+# Auto-linking rules, checked on a LinkIndex built in memory as terms.linking builds it.
+
+
+def auto_links(text, *terms, own=None):
+    """(term name, link text) of each link in `text` rendered among `terms`: names or
+    (name, aliases) pairs."""
+    rows = []
+    for id_, term in enumerate(terms, start=1):
+        name, aliases = (term, []) if isinstance(term, str) else term
+        rows.append((id_, name, f"term-{id_}", f"About {name}.", aliases))
+    rows.sort(key=lambda row: row[1])  # the order load_index reads them in
+    names = {row[2]: row[1] for row in rows}
+    html_text, _ = rendering.render_definition(text, rendering.LinkIndex(rows), own)
+    return [
+        (names[slug], shown)
+        for slug, shown in re.findall(r'<a href="/terms/([^/]+)/"[^>]*>(.*?)</a>', html_text)
+    ]
+
+
+def test_auto_link_is_case_insensitive():
+    assert auto_links("Kept in OBJECT STORAGE.", "Object Storage") == [
+        ("Object Storage", "OBJECT STORAGE")
+    ]
+
+
+def test_auto_link_prefers_the_longest_name_at_a_position():
+    assert auto_links("Kept in object storage.", "Storage", "Object", "Object Storage") == [
+        ("Object Storage", "object storage")
+    ]
+
+
+def test_auto_link_takes_the_leftmost_of_overlapping_names():
+    assert auto_links("Tune the machine learning rate.", "Learning Rate", "Machine Learning") == [
+        ("Machine Learning", "machine learning")
+    ]
+
+
+def test_auto_link_links_each_name_of_a_text_in_order():
+    assert auto_links("Pods run on nodes in a cluster.", "Pod", "Node", "Cluster") == [
+        ("Pod", "Pods"),
+        ("Node", "nodes"),
+        ("Cluster", "cluster"),
+    ]
+
+
+def test_auto_link_links_a_term_once_even_under_another_of_its_names():
+    assert auto_links("An LLM is a large language model.", "Large Language Model (LLM)") == [
+        ("Large Language Model (LLM)", "LLM")
+    ]
+
+
+def test_auto_link_matches_a_name_at_the_very_start_and_end_of_the_text():
+    assert auto_links("Kubernetes schedules every pod", "Kubernetes", "Pod") == [
+        ("Kubernetes", "Kubernetes"),
+        ("Pod", "pod"),
+    ]
+
+
+def test_auto_link_matches_a_name_set_off_by_markup():
+    assert auto_links("**Kubernetes**, *pods*.", "Kubernetes", "Pod") == [
+        ("Kubernetes", "Kubernetes"),
+        ("Pod", "pods"),
+    ]
+
+
+def test_auto_link_matches_a_name_with_a_slash():
+    assert auto_links("Automate CI/CD pipelines.", "CI/CD") == [("CI/CD", "CI/CD")]
+
+
+def test_auto_link_matches_a_name_ending_in_punctuation():
+    assert auto_links("Written in C# and C++.", "C#", "C++") == [("C#", "C#"), ("C++", "C++")]
+
+
+def test_auto_link_matches_a_name_with_a_dot_inside():
+    assert auto_links("Node.js runs JavaScript.", "Node", "Node.js") == [("Node.js", "Node.js")]
+
+
+def test_auto_link_matches_a_name_followed_by_punctuation():
+    assert auto_links("Node.js runs JavaScript.", "Node") == [("Node", "Node")]
+
+
+def test_auto_link_matches_a_name_starting_with_punctuation_only_after_a_non_word():
+    assert auto_links("ASP.NET runs on .NET today.", ".NET") == [(".NET", ".NET")]
+
+
+def test_auto_link_matches_a_name_with_an_ampersand():
+    assert auto_links("The R&D team.", "R&D") == [("R&D", "R&amp;D")]
+
+
+def test_auto_link_never_matches_inside_a_character_reference():
+    assert auto_links("When 5 < 6 > 4 & more.", "Lt", "Gt", "Amp") == []
+
+
+def test_auto_link_never_matches_a_name_after_a_hash():
+    assert auto_links("Ask in the #kubernetes channel.", "Kubernetes") == []
+
+
+def test_auto_link_never_matches_part_of_a_hyphenated_word():
+    assert auto_links("Multi-pod and pod-based designs.", "Pod") == []
+
+
+def test_auto_link_never_matches_part_of_a_word_with_accents():
+    assert auto_links("Überlauf and naïve caches.", "Über", "Naï") == []
+
+
+def test_auto_link_matches_accented_names_in_any_case():
+    assert auto_links("Un RÉSEAU PRIVÉ virtuel.", "Réseau Privé") == [
+        ("Réseau Privé", "RÉSEAU PRIVÉ")
+    ]
+
+
+def test_auto_link_matches_a_greek_name_ending_in_final_sigma():
+    assert auto_links("Ένας πίνακας.", "Πίνακας") == [("Πίνακας", "πίνακας")]
+
+
+def test_auto_link_matches_an_es_plural():
+    assert auto_links("Many boxes.", "Box") == [("Box", "boxes")]
+
+
+def test_auto_link_matches_the_plural_of_an_alias():
+    assert auto_links("Compare LLMs.", ("Large Language Model", ["LLM"])) == [
+        ("Large Language Model", "LLMs")
+    ]
+
+
+def test_auto_link_matches_the_plural_of_a_multi_word_name():
+    assert auto_links("Two object storages.", "Object Storage") == [
+        ("Object Storage", "object storages")
+    ]
+
+
+def test_auto_link_prefers_a_name_spelled_like_another_plural():
+    assert auto_links("Use Kubernetes.", "Kubernete", "Kubernetes") == [
+        ("Kubernetes", "Kubernetes")
+    ]
+
+
+def test_auto_link_leaves_a_longer_mention_of_no_term_unlinked():
+    assert auto_links("Data lakes and data lakehouses.", "Data Lake") == [
+        ("Data Lake", "Data lakes")
+    ]
+
+
+def test_auto_link_prefers_a_name_over_another_term_alias_of_that_spelling():
+    assert auto_links("Build a pipeline.", ("Workflow", ["Pipeline"]), "Pipeline") == [
+        ("Pipeline", "pipeline")
+    ]
+
+
+def test_auto_link_gives_an_alias_two_terms_share_to_the_first_by_name():
+    assert auto_links("Train a model.", ("Zeta", ["Model"]), ("Alpha", ["Model"])) == [
+        ("Alpha", "model")
+    ]
+
+
+def test_auto_link_skips_a_mention_of_the_page_own_alias():
+    own = SimpleNamespace(pk=1, name="Large Language Model", aliases=["LLM"])
+    assert auto_links("An LLM.", ("Large Language Model", ["LLM"]), own=own) == []
+
+
+def test_auto_link_never_links_a_new_term_own_name_to_another_term():
+    own = SimpleNamespace(pk=None, name="Bucket", aliases=[])
+    assert auto_links("A bucket.", ("Object Storage", ["Bucket"]), own=own) == []
+
+
+def test_auto_link_never_links_inside_a_link_or_preformatted_block():
+    text = "[object storage](https://example.com)\n\n```\nobject storage\n```"
+    assert auto_links(text, "Object Storage") == []
+
+
+def test_auto_link_skips_a_term_already_linked_by_a_wiki_link():
+    assert auto_links("[[Object Storage|Blobs]] live in object storage.", "Object Storage") == [
+        ("Object Storage", "Blobs")
+    ]
