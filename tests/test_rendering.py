@@ -1,3 +1,5 @@
+import html
+import random
 import re
 from types import SimpleNamespace
 
@@ -378,3 +380,179 @@ def test_auto_link_skips_a_term_already_linked_by_a_wiki_link():
     assert auto_links("[[Object Storage|Blobs]] live in object storage.", "Object Storage") == [
         ("Object Storage", "Blobs")
     ]
+
+
+# NameMatcher: which names a text mentions.
+
+
+def test_name_matcher_finds_names_in_markdown():
+    matcher = rendering.NameMatcher(["Object Storage", "Bucket"])
+    assert matcher.names_in("Buckets live in *object storage*.") == {"object storage", "bucket"}
+
+
+def test_name_matcher_finds_names_in_html():
+    matcher = rendering.NameMatcher(["Object Storage"])
+    assert matcher.names_in("<p>Kept in <em>object storage</em>.</p>") == {"object storage"}
+
+
+def test_name_matcher_finds_overlapping_names():
+    matcher = rendering.NameMatcher(["Machine Learning", "Learning Rate"])
+    assert matcher.names_in("Tune the machine learning rate.") == {
+        "machine learning",
+        "learning rate",
+    }
+
+
+def test_name_matcher_finds_a_name_running_across_an_earlier_link():
+    matcher = rendering.NameMatcher(["Big Data Platform"])
+    text = '<p>A big <a href="/terms/data-platform/">data platform</a>.</p>'
+    assert matcher.names_in(text) == {"big data platform"}
+
+
+def test_name_matcher_finds_a_name_ending_at_a_tag():
+    matcher = rendering.NameMatcher(["Cloud"])
+    assert matcher.names_in("<p><b>Cloud</b>y skies.</p>") == {"cloud"}
+
+
+def test_name_matcher_ignores_tags_and_their_attributes():
+    matcher = rendering.NameMatcher(["Pod", "Href", "Summary"])
+    assert matcher.names_in('<a href="/terms/pod/" data-summary="Pod">here</a>') == set()
+
+
+def test_name_matcher_finds_whole_words_only():
+    matcher = rendering.NameMatcher(["Pod"])
+    assert matcher.names_in("An ipod, a podcast, pod-based, multi-pod.") == set()
+
+
+def test_name_matcher_finds_a_name_with_an_ampersand_in_markdown_and_in_html():
+    matcher = rendering.NameMatcher(["R&D"])
+    assert matcher.names_in("R&D teams") == matcher.names_in("R&amp;D teams") == {"r&d"}
+
+
+def test_name_matcher_gives_names_casefolded():
+    assert rendering.NameMatcher(["Straße"]).names_in("STRASSE") == {"strasse"}
+
+
+def test_name_matcher_with_changes_adds_and_removes_names():
+    matcher = rendering.NameMatcher(["Pod", "Node"]).with_changes(
+        added=["Cluster"], removed=["Pod"]
+    )
+    assert matcher.names_in("A pod on a node in a cluster.") == {"node", "cluster"}
+
+
+def test_name_matcher_with_changes_leaves_the_original_alone():
+    matcher = rendering.NameMatcher(["Pod", "Node"])
+    matcher.with_changes(added=["Cluster"], removed=["Pod"])
+    assert matcher.names_in("A pod on a node in a cluster.") == {"pod", "node"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Kubernetes", "KUBERNETES"),
+        ("Straße", "STRASSE"),
+        ("Straße", "Straße"),
+        ("µs", "μs"),
+        ("Σύστημα", "ΣΎΣΤΗΜΑ"),
+        ("λόγος", "λόγοσ"),
+        ("Kelvin", "\u212aelvin"),
+        ("ıd", "Id"),
+        ("id", "\u0130d"),
+        ("ﬆ", "ﬅ"),
+    ],
+)
+def test_name_matcher_compares_case_as_python_regular_expressions_do(name, text):
+    expected = bool(re.fullmatch(re.escape(name.casefold()), text, re.IGNORECASE))
+    assert bool(rendering.NameMatcher([name]).names_in(text)) == expected
+
+
+def regex_of_every_name(names):
+    """The auto-linking rules as one regular expression: every name, longest first."""
+    alternatives = "|".join(
+        re.escape(html.escape(name, quote=False)) for name in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\w&#-])(?:{alternatives})(?:e?s)?(?![\w-])", re.IGNORECASE)
+
+
+def test_name_matcher_links_what_a_regex_of_every_name_links():
+    # Letters whose case pairs are odd, and the punctuation the rules care about. U+0345 is
+    # left out: re lets that combining mark match ι, the matcher keeps it a non-word character.
+    alphabet = "abcesESAB0_-&#;./+ ßſıİςσΣµμKéÉﬅﬆΐΐ"
+    rng = random.Random(7)
+
+    def some(longest):
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, longest)))
+
+    for _ in range(300):
+        names = list(dict.fromkeys(some(8).casefold() for _ in range(rng.randint(1, 12))))
+        parts = [
+            rng.choice(names).upper() + rng.choice(["", "s", "es"])
+            if rng.random() < 0.5
+            else some(4)
+            for _ in range(rng.randint(1, 10))
+        ]
+        text = html.escape("".join(parts), quote=False)
+        expected = regex_of_every_name(names).sub(lambda match: f"[{match.group(0)}]", text)
+        assert rendering.NameMatcher(names).sub(lambda mention: f"[{mention}]", text) == expected
+
+
+# LinkIndex.with_changes: the index after a write, without reading every term again.
+
+
+def row(id_, name, aliases=()):
+    return (id_, name, f"term-{id_}", f"About {name}.", list(aliases))
+
+
+ROWS = [
+    row(1, "Object Storage", ["Blob Store"]),
+    row(2, "Bucket"),
+    row(3, "Large Language Model (LLM)"),
+    row(4, "Alpha", ["Model"]),
+    row(5, "Beta", ["Model"]),
+]
+TEXT = "A bucket in a blob store, an LLM, a model, a pipeline and vector databases."
+
+
+def linked_in(text, index):
+    return re.findall(r'<a href="/terms/([^/]+)/"', rendering.render_definition(text, index)[0])
+
+
+@pytest.mark.parametrize("matcher_built", [False, True])
+def test_index_with_changes_equals_an_index_built_from_the_changed_rows(matcher_built):
+    index = rendering.LinkIndex(ROWS)
+    if matcher_built:
+        linked_in(TEXT, index)
+    changes = [row(2, "Pail", ["Pipeline"]), row(6, "Vector Database")]
+    changed = index.with_changes(changes, removed_ids=[1, 4])
+    rebuilt = rendering.LinkIndex([ROWS[2], ROWS[4], *changes])
+    assert changed.by_name == rebuilt.by_name
+    assert linked_in(TEXT, changed) == ["term-3", "term-5", "term-2", "term-6"]
+
+
+def test_index_with_changes_leaves_the_original_index_alone():
+    index = rendering.LinkIndex(ROWS)
+    before = linked_in(TEXT, index), dict(index.by_name)
+    index.with_changes([row(2, "Pail", ["Pipeline"]), row(6, "Vector Database")], [1, 4])
+    assert (linked_in(TEXT, index), index.by_name) == before
+
+
+def test_index_with_changes_hands_a_shared_alias_to_the_next_term_by_name():
+    index = rendering.LinkIndex(ROWS).with_changes([], removed_ids=[4])
+    assert index.get("model").name == "Beta"
+
+
+def test_index_with_changes_gives_an_alias_back_its_link_when_the_name_beating_it_goes():
+    index = rendering.LinkIndex([*ROWS, row(6, "Pipeline"), row(7, "Workflow", ["Pipeline"])])
+    assert index.with_changes([], removed_ids=[6]).get("pipeline").name == "Workflow"
+
+
+def test_index_with_changes_links_a_renamed_term_by_its_new_name_only():
+    index = rendering.LinkIndex(ROWS)
+    linked_in(TEXT, index)
+    renamed = index.with_changes([row(2, "Pail")])
+    assert "term-2" not in linked_in("A bucket.", renamed)
+    assert "term-2" in linked_in("A pail.", renamed)
+
+
+def test_index_is_the_same_whatever_the_order_of_its_rows():
+    assert rendering.LinkIndex(ROWS).by_name == rendering.LinkIndex(ROWS[::-1]).by_name
