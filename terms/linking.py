@@ -270,7 +270,7 @@ def _refresh_dependents(changed, batch, index):
         outside |= Q(pk__in=mentioned_by)
     terms = Term.objects.exclude(pk__in=[*batch.saved, *batch.deleted])
     linking = set(terms.filter(outside).values_list("pk", flat=True))
-    linking |= _mentioning(terms, "definition", names)
+    linking |= _mentioning(terms, names)
     dependents = list(Term.objects.filter(pk__in=linking))
     mentions = {}
     for term in dependents:
@@ -289,20 +289,21 @@ def _refresh_dependents(changed, batch, index):
     _render_answers(set(), index, only=linked)
 
 
-def _mentioning(queryset, field, names):
-    """Pks of the rows of `queryset` whose `field` names one of `names`."""
+def _mentioning(terms, names):
+    """Pks of `terms` whose definition names one of `names`."""
     if not names:
         return set()
     if len(names) <= FEW_NAMES:
         condition = Q()
         for name in names:
-            condition |= Q(**{f"{field}__icontains": name})
-        return set(queryset.filter(condition).values_list("pk", flat=True))
+            condition |= Q(definition__icontains=name)
+        return set(terms.filter(condition).values_list("pk", flat=True))
+    # The rendered text: Markdown markup (_cloud_) can hide a mention in the source.
     matcher = NameMatcher(names)
     return {
         pk
-        for pk, text in queryset.values_list("pk", field).iterator(chunk_size=2000)
-        if matcher.mentions(text)
+        for pk, text in terms.values_list("pk", "definition_html").iterator(chunk_size=2000)
+        if matcher.names_in(text)
     }
 
 

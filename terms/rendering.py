@@ -1,16 +1,20 @@
 """Turn editors' Markdown into safe HTML and plain-text summaries, with links between terms.
 
 Pure functions: the terms a text may link to come in as a `LinkIndex` (terms.linking loads
-it). A definition links to other terms in two ways: `[[Term name]]` / `[[Term name|shown
-text]]` written by the editor, and an auto-link on the first mention of another term's name
-or alias.
+it; `with_changes` gives the index after a write without reading every term again). A
+definition links to other terms in two ways: `[[Term name]]` / `[[Term name|shown text]]`
+written by the editor, and an auto-link on the first mention of another term's name or alias.
+A `NameMatcher` finds those mentions, and tells which names any text mentions.
 """
 
+import copy
 import html
+import itertools
 import re
 import threading
 from dataclasses import dataclass
-from functools import cached_property
+from functools import partial
+from operator import attrgetter
 
 import markdown
 import nh3
@@ -35,6 +39,19 @@ _TAG_NAME = re.compile(r"<(/?)([a-zA-Z0-9]+)")
 _local = threading.local()
 # Text inside these elements is never turned into a link.
 _NO_LINK_TAGS = {"a", "code", "pre"}
+# A run of word characters, or any other single character.
+_TOKEN = re.compile(r"\w+|\W")
+_PLURAL_ENDINGS = ("", "s", "es")
+# Characters whose one-character case mappings fall short: İ lowers to two characters, these
+# Greek letters and ligature upper to several, and U+0345, a combining mark (not a word
+# character), would fold to a letter and so move word boundaries.
+_FOLD_FIXES = {
+    "\u0130": "i",
+    "\u0345": "\u0345",
+    "\u1fd3": "\u0390",
+    "\u1fe3": "\u03b0",
+    "\ufb05": "\ufb06",
+}
 
 
 def sanitize(html_text):
@@ -93,43 +110,199 @@ class Target:
         return f'<a href="{url}" class="term-link" data-summary="{summary}">{text}</a>'
 
 
-class LinkIndex:
-    """Every term's name and aliases, case-folded, mapped to the term they name."""
+class NameMatcher:
+    """Finds names in HTML text: whole words, any case, plural or not.
 
-    def __init__(self, rows):
-        """`rows`: (id, name, slug, summary, aliases) tuples."""
-        self.rows = {row[0]: row for row in rows}
+    A mention starts where no word character, `&`, `#` or `-` precedes it (never inside a
+    character reference such as `&amp;`) and ends, after an optional plural `s` or `es`, where
+    no word character or `-` follows. Names are compared as HTML-escaped text, one character
+    against one, so a name with `&` matches the `&amp;` of the text. The text is read token by
+    token (a run of word characters, or one other character), and from each token only as far
+    as the longest name starting with it: the number of names does not matter.
+    """
+
+    def __init__(self, names=()):
+        """`names` are casefolded on the way in."""
+        # Folded, escaped name -> the names folding to it.
+        self._names = {}
+        # First token of a name -> the length of the longest name starting with it (left as it
+        # is when names go: a bound, not a count).
+        self._longest = {}
+        self._add(names)
+
+    def with_changes(self, added=(), removed=()):
+        """A new matcher with the names `added` and without those `removed`; this one stays."""
+        new = copy.copy(self)
+        new._names, new._longest = self._names.copy(), self._longest.copy()
+        new._remove(removed)
+        new._add(added)
+        return new
+
+    def sub(self, replace, text):
+        """`text` with each mention, leftmost then longest first, replaced by `replace(mention)`.
+
+        `text` is HTML text between two tags."""
+        if not self._names:
+            return text
+        folded = _fold(text)
+        pieces, done = [], 0
+        for start, found in self._mentions(folded, _tokens([folded]), {0, len(text)}):
+            if start >= done:
+                end = found[-1][1]
+                pieces += [text[done:start], replace(text[start:end])]
+                done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
+
+    def names_in(self, text):
+        """The names mentioned anywhere in `text`, overlapping mentions included, casefolded.
+
+        `text` is Markdown or HTML: tags are dropped, a mention may start or end at one and may
+        run across one (an earlier link). Give a definition's rendered HTML to find every name
+        auto-linking could link in it: Markdown markup can hide a mention (`_cloud_`).
+        """
+        pieces = [
+            _fold(html.escape(html.unescape(piece), quote=False))
+            for piece in _TAG.split(text)
+            if not piece.startswith("<")
+        ]
+        folded = "".join(pieces)
+        edges = set(itertools.accumulate(map(len, pieces), initial=0))
+        found = set()
+        for start, mentions in self._mentions(folded, _tokens(pieces), edges):
+            for stem, _ in mentions:
+                found.update(self._names[folded[start:stem]])
+        return found
+
+    def _mentions(self, folded, tokens, edges):
+        """(start, [(end of the name, end of the mention), ...]) of each offset where names
+        start, in the order of their ends. `tokens` make up `folded`; `edges` are offsets where
+        a mention may start or end whatever the text around."""
+        reach = self._reach(tokens)
+        if not reach:
+            return
+        ends = list(itertools.accumulate(map(len, tokens)))
+        for index, word in enumerate(tokens):
+            start = ends[index] - len(word)
+            if word not in reach or start not in edges and _is_word(folded[start - 1], "&#-"):
+                continue
+            found = []
+            for end in itertools.islice(ends, index, None):
+                if end > start + reach[word] + 2:
+                    break
+                if end in edges or not _is_word(folded[end], "-"):
+                    for stem in (end, end - 1, end - 2):
+                        if (
+                            stem > start
+                            and folded[stem:end] in _PLURAL_ENDINGS
+                            and folded[start:stem] in self._names
+                        ):
+                            found.append((stem, end))
+            if found:
+                yield start, found
+
+    def _reach(self, tokens):
+        """Token -> the length of the longest name that may start with it, for the tokens some
+        name may start with."""
+        words = set(tokens)
+        # A one-word name may also start a token that is its plural.
+        plurals = [
+            (word, word[: -len(ending)])
+            for word in words
+            for ending in _PLURAL_ENDINGS[1:]
+            if word.endswith(ending)
+        ]
+        firsts = self._longest.keys() & {*words, *(stem for _, stem in plurals)}
+        reach = {word: self._longest[word] for word in words & firsts}
+        for word, stem in plurals:
+            if stem in firsts:
+                reach[word] = max(reach.get(word, 0), self._longest[stem])
+        return reach
+
+    def _add(self, names):
+        for name in names:
+            name, key = _key(name)
+            same = self._names.get(key)
+            if same is None and key:
+                self._names[key] = (name,)
+                first = key[: _TOKEN.match(key).end()]
+                self._longest[first] = max(self._longest.get(first, 0), len(key))
+            elif same is not None and name not in same:
+                self._names[key] = (*same, name)
+
+    def _remove(self, names):
+        for name in names:
+            name, key = _key(name)
+            same = self._names.get(key, ())
+            if name in same:
+                self._names[key] = tuple(other for other in same if other != name)
+                if not self._names[key]:
+                    del self._names[key]
+
+
+def _key(name):
+    """(the name casefolded, the key it is found by: HTML-escaped, folded)."""
+    name = name.casefold()
+    return name, _fold(html.escape(name, quote=False))
+
+
+def _keys(name, aliases):
+    """The keys a term claims: its name and aliases, casefolded."""
+    keys = {name.casefold()}
+    for alias in [*(aliases or ()), *implied_aliases(name)]:
+        keys.add(alias.strip().casefold())
+    keys.discard("")
+    return keys
+
+
+class LinkIndex:
+    """Every term's name and aliases, case-folded, mapped to the term they name.
+
+    A name beats another term's alias of the same spelling. Between terms claiming the same
+    alias, the first by name wins; between names the same once casefolded, the last.
+    """
+
+    def __init__(self, rows=()):
+        """`rows`: (id, name, slug, summary, aliases) tuples, in any order."""
         self.by_name = {}
-        for id_, name, slug, summary, aliases in rows:
-            target = Target(id_, name, slug, summary)
-            # A name beats someone else's alias of the same spelling.
-            for alias in [*(aliases or ()), *implied_aliases(name)]:
-                self.by_name.setdefault(alias.strip().casefold(), target)
-        for id_, name, slug, summary, _ in rows:
-            self.by_name[name.casefold()] = Target(id_, name, slug, summary)
-        self.by_name.pop("", None)
+        # Id -> (Target, aliases) of every term.
+        self._terms = {}
+        # Key -> ids of the terms claiming it, for the keys more than one term claims.
+        self._shared = {}
+        self._matcher = None
+        self._apply(rows, ())
+
+    def with_changes(self, rows, removed_ids=()):
+        """A new index with `rows` added or replacing the rows of their ids, and without the
+        terms in `removed_ids`; this index stays as it is."""
+        rows, removed_ids = list(rows), set(removed_ids)
+        new = copy.copy(self)
+        new.by_name, new._terms, new._shared = (
+            self.by_name.copy(),
+            self._terms.copy(),
+            self._shared.copy(),
+        )
+        new._apply(rows, removed_ids)
+        if self._matcher is not None:
+            changed = {*removed_ids, *(row[0] for row in rows)} & self._terms.keys()
+            keys = set().union(
+                *(_keys(self._terms[id_][0].name, self._terms[id_][1]) for id_ in changed),
+                *(_keys(name, aliases) for _, name, _, _, aliases in rows),
+            )
+            before = {key for key in keys if key in self.by_name}
+            after = {key for key in keys if key in new.by_name}
+            new._matcher = self._matcher.with_changes(after - before, before - after)
+        return new
+
+    @property
+    def matcher(self):
+        """A NameMatcher of every key, built on first use: only auto-linking needs it."""
+        if self._matcher is None:
+            self._matcher = NameMatcher(self.by_name)
+        return self._matcher
 
     def get(self, name):
         return self.by_name.get(html.unescape(name).strip().casefold())
-
-    def with_changes(self, rows, removed_ids=()):
-        """A new index with these rows added or replacing those of the same id, and the
-        terms in `removed_ids` left out."""
-        kept = {**self.rows, **{row[0]: row for row in rows}}
-        for pk in removed_ids:
-            kept.pop(pk, None)
-        return LinkIndex(list(kept.values()))
-
-    @cached_property
-    def pattern(self):
-        """One regex for every name, longest first, matched as whole words in escaped HTML."""
-        if not self.by_name:
-            return None
-        names = sorted(self.by_name, key=len, reverse=True)
-        alternatives = "|".join(re.escape(html.escape(name, quote=False)) for name in names)
-        # `&` and `#` keep matches out of entities such as &amp; and &#39;.
-        # A plural ("embeddings") mentions the term too.
-        return re.compile(rf"(?<![\w&#-])(?:{alternatives})(?:e?s)?(?![\w-])", re.IGNORECASE)
 
     def get_mentioned(self, text):
         """The term a matched mention names, trying it as written and then as a singular."""
@@ -138,6 +311,82 @@ class LinkIndex:
             if target is not None:
                 return target
         return None
+
+    def _apply(self, rows, removed_ids):
+        """Put `rows` in and take `removed_ids` out."""
+        incoming = {row[0]: row for row in rows}
+        for id_ in removed_ids:
+            incoming.pop(id_, None)
+        contested = set()
+        for id_ in {*removed_ids, *incoming} & self._terms.keys():
+            target, aliases = self._terms.pop(id_)
+            for key in _keys(target.name, aliases):
+                self._unclaim(key, id_)
+                contested.add(key)
+        for id_, name, slug, summary, aliases in incoming.values():
+            target = Target(id_, name, slug, summary)
+            self._terms[id_] = target, aliases
+            for key in _keys(name, aliases):
+                if key not in self.by_name:
+                    self.by_name[key] = target
+                else:
+                    self._shared[key] = (*self._claimants(key), id_)
+                    contested.add(key)
+        for key in contested & self._shared.keys():
+            self.by_name[key] = self._winner(key)
+
+    def _unclaim(self, key, id_):
+        """Take `id_`'s claim off `key`; the caller settles who wins a key still shared."""
+        ids = tuple(other for other in self._claimants(key) if other != id_)
+        self._shared.pop(key, None)
+        if len(ids) > 1:
+            self._shared[key] = ids
+        if ids:
+            self.by_name[key] = self._terms[ids[0]][0]
+        else:
+            del self.by_name[key]
+
+    def _claimants(self, key):
+        return self._shared.get(key) or (self.by_name[key].id,)
+
+    def _winner(self, key):
+        targets = [self._terms[id_][0] for id_ in self._shared[key]]
+        named = [target for target in targets if target.name.casefold() == key]
+        by_name = attrgetter("name", "id")
+        return max(named, key=by_name) if named else min(targets, key=by_name)
+
+
+class _FoldTable(dict):
+    """A str.translate table folding case one character at a time, filled as characters come."""
+
+    def __missing__(self, code):
+        char = chr(code)
+        folded = _FOLD_FIXES.get(char)
+        if folded is None:
+            folded = char
+            for convert in (str.lower, str.upper, str.lower):
+                converted = convert(folded)
+                if len(converted) == 1:
+                    folded = converted
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def _fold(text):
+    """`text` in one case, a character for a character, so offsets into it hold in `text`."""
+    return text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
+
+
+def _tokens(pieces):
+    """The tokens of `pieces`, read one after another: a token never spans two."""
+    return list(itertools.chain.from_iterable(map(_TOKEN.findall, pieces)))
+
+
+def _is_word(char, also):
+    return char.isalnum() or char == "_" or char in also
 
 
 def _own_ids(own):
@@ -164,11 +413,10 @@ def _segments(html_text):
             yield piece, depth == 0
 
 
-def _substitute_in_text(pattern, replace, html_text):
-    """`pattern.sub(replace, ...)` on the linkable text of `html_text` only."""
+def _substitute_in_text(substitute, html_text):
+    """`substitute(text)` on the linkable text of `html_text` only."""
     return "".join(
-        pattern.sub(replace, piece) if linkable else piece
-        for piece, linkable in _segments(html_text)
+        substitute(piece) if linkable else piece for piece, linkable in _segments(html_text)
     )
 
 
@@ -181,17 +429,13 @@ def _wiki_links(html_text, index, own, linked):
         linked.add(target.id)
         return target.link(shown)
 
-    return _substitute_in_text(_WIKI_LINK, replace, html_text)
+    return _substitute_in_text(partial(_WIKI_LINK.sub, replace), html_text)
 
 
 def _auto_links(html_text, index, own, linked):
-    pattern = index.pattern
-    if pattern is None:
-        return html_text
     skip_ids, skip_names = _own_ids(own), _own_names(own)
 
-    def replace(match):
-        text = match.group(0)
+    def replace(text):
         target = index.get_mentioned(text)
         if (
             target is None
@@ -203,7 +447,7 @@ def _auto_links(html_text, index, own, linked):
         linked.add(target.id)
         return target.link(text)
 
-    return _substitute_in_text(pattern, replace, html_text)
+    return _substitute_in_text(partial(index.matcher.sub, replace), html_text)
 
 
 def render_definition(text, index, own=None):
@@ -217,19 +461,6 @@ def render_definition(text, index, own=None):
 def render_answer(text, index, own=None):
     """HTML for an FAQ answer: [[links]] resolve, nothing is auto-linked."""
     return _wiki_links(markdown_to_html(text), index, own, set())
-
-
-class NameMatcher:
-    """Tells whether a text mentions one of some names, as auto-links find them."""
-
-    def __init__(self, names):
-        alternatives = "|".join(
-            re.escape(name) for name in sorted({n.casefold() for n in names}, key=len, reverse=True)
-        )
-        self.pattern = re.compile(rf"(?<![\w&#-])(?:{alternatives})(?:e?s)?(?![\w-])", re.I)
-
-    def mentions(self, text):
-        return self.pattern.search(text) is not None
 
 
 def wiki_link_names(text):
