@@ -26,20 +26,20 @@ _state = threading.local()
 def batch():
     """Write many terms as one change: children are inserted, links rendered and search
     reindexed once, when the outermost batch ends, inside its transaction."""
-    outermost = not getattr(_state, "children", None)
-    if outermost:
-        _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
+    if getattr(_state, "children", None) is not None:
+        yield  # inside a batch: its end does the work
+        return
+    _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
     try:
         with transaction.atomic():
             with search.indexing_deferred(), linking.deferred():
                 yield
-                if outermost and not connection.needs_rollback:
+                if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
             linking.settle()
     finally:
-        if outermost:
-            _state.children = None
+        _state.children = None
 
 
 def _add(rows):
