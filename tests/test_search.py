@@ -642,3 +642,14 @@ def test_api_search_with_ordering_orders_by_it(sample, client):
     names = [term["name"] for term in response.json()["results"]]
     assert names == sorted(names, key=str.lower)
     assert len(names) > 1
+
+
+def test_a_provider_note_is_searched_with_its_service(db):
+    term = make_term("Managed Kubernetes")
+    ProviderEquivalent.objects.create(
+        term=term,
+        provider=Provider.objects.get(slug="aws"),
+        service="Amazon Elastic Kubernetes Service",
+        note="EKS",
+    )
+    assert found("EKS") == {"Managed Kubernetes"}

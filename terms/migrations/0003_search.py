@@ -86,6 +86,7 @@ POSTGRESQL = [
             FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(t.aliases) = 'array'
                 THEN t.aliases ELSE '[]' END) WITH ORDINALITY AS a(value, n)), ''),
         coalesce((SELECT string_agg(p.short_name || ': ' || e.service
+                || CASE WHEN e.note = '' THEN '' ELSE ' (' || e.note || ')' END
                 || coalesce(' / ' || (SELECT string_agg(f.value, ' / ' ORDER BY f.n)
                     FROM jsonb_array_elements_text(CASE
                         WHEN jsonb_typeof(e.former_names) = 'array'

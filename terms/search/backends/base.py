@@ -163,7 +163,7 @@ class DocumentText:
     passage on either database.
 
     - names: the name, then its aliases, " · " between them;
-    - services: "AWS: Amazon SageMaker / former name · Azure: ...";
+    - services: "AWS: Amazon SageMaker AI (its note) / former name · Azure: ...";
     - body: use cases ("org: title. description outcome") and FAQs ("question answer"), a
       line each, then the category's name;
     - providers: the provider ids the provider facet counts, ",1,3,".
@@ -189,7 +189,9 @@ class DocumentText:
         former, former_order = self.json_items("e.former_names", "f")
         former_names = self.joined("f.value", "' / '", former, former_order)
         services = self.joined(
-            f"p.short_name || ': ' || e.service || coalesce(' / ' || {former_names}, '')",
+            "p.short_name || ': ' || e.service "
+            "|| CASE WHEN e.note = '' THEN '' ELSE ' (' || e.note || ')' END "
+            f"|| coalesce(' / ' || {former_names}, '')",
             "' · '",
             f"{EQUIVALENTS} e JOIN {PROVIDERS} p ON p.id = e.provider_id "
             f"WHERE e.term_id = {term}.id",
