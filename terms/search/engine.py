@@ -19,7 +19,7 @@ from terms.search import query as bounds
 from terms.search.backends import get_backend
 from terms.search.backends.base import Filters
 from terms.search.names import name_ranked
-from terms.search.query import parse
+from terms.search.query import Clause, Query, parse
 from terms.search.results import Facet, SearchResults
 
 
@@ -61,6 +61,8 @@ def _search(results, category, difficulty, provider, facets):
     results.phrase_capped = found.phrase_capped
     named = name_ranked(found.names, key)
     fts_ids, name_hits = _fts_ranked(backend, parsed, filters, found)
+    if not named:
+        fts_ids = _phrase_first(backend, parsed, filters, fts_ids)
     seen = set(named)
     results.ids = (named + [pk for pk in fts_ids if pk not in seen])[: bounds.MAX_RESULTS]
     results.total_capped = len(found.matches) > bounds.COUNT_LIMIT
@@ -96,6 +98,25 @@ def _fts_ranked(backend, parsed, filters, found):
     ranked = [hit.term_id for hit in name_hits]
     ranked += [match.term_id for match in found.matches if match.term_id not in seen]
     return ranked[: bounds.MAX_RESULTS], name_hits
+
+
+def _phrase_first(backend, parsed, filters, ids):
+    """`ids` with first those whose names or services hold the query's words side by side
+    ("SageMaker Training" is a service's name, not two words in a long text)."""
+    words = parsed.words
+    if len(words) < 2 or len(parsed.positive) != len(words) or len(ids) < 2:
+        return ids
+    phrase = Query([Clause("phrase", words), *parsed.negative])
+    first = backend.name_ids(phrase, filters, PHRASE_FIRST)
+    if not first:
+        return ids
+    listed = set(ids)
+    first = [pk for pk in first if pk in listed]
+    chosen = set(first)
+    return first + [pk for pk in ids if pk not in chosen]
+
+
+PHRASE_FIRST = 20  # terms moved first because a name or service holds the query's words
 
 
 def _facets(rows, labels, category, difficulty, provider):
