@@ -9,6 +9,7 @@ index order.
 
 from collections import Counter
 from dataclasses import replace
+from itertools import chain
 
 from django.conf import settings
 from django.db import connection
@@ -74,7 +75,7 @@ def _search(results, category, difficulty, provider, facets):
     if not facets:
         return results
     # Every statement that finds a result reads what the facets count in the same row.
-    counted = {row.term_id: row.facets for row in (*found.names, *found.matches, *name_hits)}
+    counted = {row.term_id: row.facets for row in chain(found.names, found.matches, name_hits)}
     results.facets = _facets(
         [counted[pk] for pk in results.ids], found.labels, category, difficulty, provider
     )

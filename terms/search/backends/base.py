@@ -9,7 +9,9 @@ tuples below.
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import batched
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.core.validators import slug_re
@@ -52,9 +54,8 @@ class Match(NamedTuple):
     difficulty: str
     providers: str  # ",1,3,"
 
-    @property
-    def facets(self):
-        return self.category_id, self.difficulty, self.providers
+    # (category_id, difficulty, providers): what the facets count.
+    facets = property(itemgetter(2, 3, 4))
 
 
 class NameMatch(NamedTuple):
@@ -66,9 +67,14 @@ class NameMatch(NamedTuple):
     difficulty: str
     providers: str
 
-    @property
-    def facets(self):
-        return self.category_id, self.difficulty, self.providers
+    facets = property(itemgetter(2, 3, 4))
+
+
+def named(row_type, rows):
+    """`rows` (plain tuples from a cursor) as `row_type` named tuples."""
+    # tuple.__new__ directly: _make() is a Python call per row, and a search reads a
+    # thousand rows (target: selective search p95 ≤ 10 ms at 100,000 terms).
+    return list(map(partial(tuple.__new__, row_type), rows))
 
 
 class Label(NamedTuple):
@@ -303,7 +309,7 @@ class Backend:
     def name_matches(self, key, limit=None):
         """NameMatch rows (without facet values) of names and aliases starting with `key`."""
         sql, params = self.name_matches_sql(key, Filters(), limit, facets=False)
-        return [NameMatch._make(row) for row in rows(sql, params)]
+        return named(NameMatch, rows(sql, params))
 
     def similar_words(self, word, limit=30):
         """Vocabulary words sharing the most trigrams with `word`, nearest first."""

@@ -29,6 +29,7 @@ from terms.search.backends.base import (
     NameMatch,
     alongside,
     execute,
+    named,
     rows,
 )
 
@@ -181,9 +182,9 @@ class PostgresBackend(Backend):
             checked = [row[:-1] for row in matches if row[-1] <= bounds.PHRASE_CANDIDATES]
             matches, capped = checked, len(checked) < len(matches)
         return Found(
-            names=[NameMatch._make(row) for row in names],
-            matches=[Match._make(row) for row in matches],
-            labels=[Label._make(row) for row in label_rows],
+            names=named(NameMatch, names),
+            matches=named(Match, matches),
+            labels=named(Label, label_rows),
             phrase_capped=capped,
         )
 
@@ -221,7 +222,7 @@ class PostgresBackend(Backend):
         )
         if len(hits) > limit:
             return None
-        return sorted(map(Match._make, hits), key=lambda hit: (hit.rank, hit.term_id))
+        return sorted(named(Match, hits), key=lambda hit: (hit.rank, hit.term_id))
 
     def _name_ids(self, query, filters, limit, ranked):
         where, params = self._where(query, filters, TITLES)

@@ -27,6 +27,7 @@ from terms.search.backends.base import (
     NameMatch,
     alongside,
     execute,
+    named,
     rows,
 )
 
@@ -184,9 +185,9 @@ class SqliteBackend(Backend):
                 [*params, bounds.COUNT_LIMIT + 1],
             )
         return Found(
-            names=[NameMatch._make(row) for row in names],
-            matches=[Match._make(row) for row in matches],
-            labels=[Label._make(row) for row in rows(LABELS_SQL)] if labels else [],
+            names=named(NameMatch, names),
+            matches=named(Match, matches),
+            labels=named(Label, rows(LABELS_SQL)) if labels else [],
             phrase_capped=cutoff is not None,
         )
 
@@ -218,7 +219,7 @@ class SqliteBackend(Backend):
             "ORDER BY rank LIMIT %s",
             [*params, limit],
         )
-        return [Match._make(row) for row in hits]
+        return named(Match, hits)
 
     def _name_ids(self, query, filters, limit, ranked):
         where, params = self._where(query, filters, TITLES_FTS)
