@@ -622,7 +622,34 @@ def test_suggest_returns_names_for_the_first_letters(sample, client):
         "slug": "kubernetes",
         "url": "/terms/kubernetes/",
         "category": Term.objects.get(slug="kubernetes").category.name,
+        "matched": None,
+        "provider": None,
     }
+
+
+def test_suggest_says_which_alias_matched(db):
+    make_term("Kubernetes", aliases=["K8s"])
+    [suggestion] = search.suggest("k8")
+    assert (suggestion["name"], suggestion["matched"], suggestion["provider"]) == (
+        "Kubernetes",
+        "K8s",
+        None,
+    )
+
+
+def test_suggest_says_which_service_matched_and_on_which_provider(db):
+    term = make_term("Model Training")
+    ProviderEquivalent.objects.create(
+        term=term,
+        provider=Provider.objects.get(slug="aws"),
+        service="Amazon SageMaker AI",
+        note="training jobs",
+        former_names=["Amazon SageMaker Training"],
+    )
+    [suggestion] = search.suggest("sagemaker")
+    assert (suggestion["matched"], suggestion["provider"]) == ("Amazon SageMaker AI", "AWS")
+    [suggestion] = search.suggest("training j")
+    assert suggestion["matched"] == "Amazon SageMaker AI (training jobs)"
 
 
 def test_suggest_query_count_is_constant(db, client, django_assert_max_num_queries):

@@ -62,7 +62,10 @@
       item.setAttribute("aria-selected", "false");
       item.setAttribute("data-url", result.url);
       var name = document.createElement("span");
-      name.textContent = result.name;
+      // Why it matched, when not by its name: "SageMaker AI → Model Training (AWS)".
+      name.textContent = result.matched
+        ? result.matched + " \u2192 " + result.name + (result.provider ? " (" + result.provider + ")" : "")
+        : result.name;
       var category = document.createElement("span");
       category.className = "suggestion-category";
       category.textContent = result.category;
