@@ -372,7 +372,7 @@ def page_not_found(request, exception):
     asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
     # The search service, typo correction included: comparing the path with every name
     # read the whole glossary on each 404.
-    results = search_service.search_terms(asked[:100])
+    results = search_service.search_terms(asked[:100], correct=False)
     suggestions = results.suggestions
     if results.ids:
         terms = Term.objects.only("name", "slug").in_bulk(results.ids[:5])

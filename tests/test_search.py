@@ -680,3 +680,26 @@ def test_a_provider_note_is_searched_with_its_service(db):
         note="EKS",
     )
     assert found("EKS") == {"Managed Kubernetes"}
+
+
+def test_a_typo_that_finds_nothing_shows_the_corrected_results(db):
+    make_term("Photon Relay", definition="Moves photon pulses between nodes. It is quick.")
+    results = search.search_terms("photn")
+    assert results.correction == "photon"
+    assert found("photn") == {"Photon Relay"}
+    assert "<mark>photon</mark>" in results.page(1).object_list[0].snippet
+
+
+def test_a_query_that_finds_something_is_not_corrected(db):
+    make_term("Photon Relay")
+    make_term("Photn Lab")
+    results = search.search_terms("photn")
+    assert results.correction is None
+    assert found("photn") == {"Photn Lab"}
+
+
+def test_a_cached_correction_keeps_its_highlighting(committed):
+    first_results = search.search_terms("nimbsu")
+    again = search.search_terms("nimbsu")
+    assert (first_results.correction, again.correction) == ("nimbus", "nimbus")
+    assert "<mark>" in again.page(1).object_list[0].snippet

@@ -24,16 +24,19 @@ from terms.search.query import Clause, Query, parse
 from terms.search.results import Facet, SearchResults
 
 
-def search_terms(query, *, category=None, difficulty=None, provider=None, facets=True):
+def search_terms(
+    query, *, category=None, difficulty=None, provider=None, facets=True, correct=True
+):
     """Ranked matches for what a reader typed, narrowed by category (slug), difficulty
     (value) and provider (slug). Without `facets`, neither facets nor "did you mean" are
-    worked out (the API lists ids only)."""
+    worked out (the API lists ids only); with `correct`, a query that finds nothing but has
+    a confident correction gives the correction's results (see SearchResults.correction)."""
     text = (query or "").strip()
     parsed = parse(text)
     results = SearchResults(query=text, parsed=parsed)
     if not parsed.clauses:
         return results
-    asked = (category, difficulty, provider, facets)
+    asked = (category, difficulty, provider, facets, correct)
     seconds = settings.SEARCH_CACHE_SECONDS
     # Inside a transaction the index may hold changes that are rolled back later.
     cacheable = seconds > 0 and not connection.in_atomic_block
@@ -44,13 +47,16 @@ def search_terms(query, *, category=None, difficulty=None, provider=None, facets
     results.cache_key = cache.key(generation, parsed.clauses, *asked)
     cached = cache.get(results.cache_key)
     if cached is not None:
-        return replace(results, **cached)
+        results = replace(results, **cached)
+        if results.correction:
+            results.parsed = parse(results.correction)
+        return results
     results = _search(results, *asked)
     cache.set(results.cache_key, {name: getattr(results, name) for name in results.CACHED}, seconds)
     return results
 
 
-def _search(results, category, difficulty, provider, facets):
+def _search(results, category, difficulty, provider, facets, correct):
     """Fill in `results` (a parsed query, nothing found yet) from the index."""
     parsed = results.parsed
     filters = Filters.resolve(category, difficulty, provider)
@@ -81,9 +87,29 @@ def _search(results, category, difficulty, provider, facets):
     )
     if not named:
         needed, known = spelling.needs_suggestions(parsed, results)
-        if needed:
-            results.suggestions = spelling.did_you_mean(backend, parsed, known)
+        words = spelling.corrected(backend, parsed, known) if needed else None
+        if words:
+            results.suggestions = spelling.did_you_mean(backend, words)
+            if results.total == 0 and correct and not parsed.negative:
+                return _corrected(results, " ".join(words), category, difficulty, provider)
     return results
+
+
+def _corrected(results, text, category, difficulty, provider):
+    """The results of the corrected query `text`, when it finds something: a query that
+    found nothing and has a confident correction shows that correction's results at once."""
+    fixed = _search(
+        SearchResults(query=results.query, parsed=parse(text)),
+        category,
+        difficulty,
+        provider,
+        facets=True,
+        correct=False,
+    )
+    if not fixed.total:
+        return results
+    fixed.correction, fixed.suggestions = text, results.suggestions
+    return fixed
 
 
 def _fts_ranked(backend, parsed, filters, found):

@@ -49,10 +49,20 @@ class SearchResults:
     phrase_capped: bool = False  # a phrase was looked for in PHRASE_CANDIDATES terms only
     facets: dict = field(default_factory=dict)  # {"category"|"difficulty"|"provider": [Facet]}
     suggestions: list = field(default_factory=list)  # "did you mean" [Suggestion]
+    # The corrected query whose results these are, when the query as typed found nothing.
+    correction: str | None = None
     parsed: Query | None = field(default=None, repr=False)
     cache_key: str | None = field(default=None, repr=False)  # when the results are cached
 
-    CACHED = ("ids", "total", "total_capped", "phrase_capped", "facets", "suggestions")
+    CACHED = (
+        "ids",
+        "total",
+        "total_capped",
+        "phrase_capped",
+        "facets",
+        "suggestions",
+        "correction",
+    )
 
     @property
     def phrase_candidates(self):

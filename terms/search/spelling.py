@@ -26,22 +26,26 @@ def needs_suggestions(parsed, results):
     return bool(words - known[0]), known
 
 
-def did_you_mean(backend, parsed, known=None, limit=3):
-    """Up to `limit` Suggestions of terms named like the query with its typos corrected."""
+def corrected(backend, parsed, known=None):
+    """The query's words with their typos corrected, or None when none could be."""
     words = parsed.words
     if not words:
-        return []
+        return None
     _, candidates = known if known is not None else vocabulary(words)
-    corrected, changed = [], False
-    for word in words:
-        better = closest_word(backend, word, candidates[word]) if word in candidates else None
-        changed |= better is not None
-        corrected.append(better or word)
-    if not changed:
-        return []
-    ids = names_first(backend, " ".join(corrected), limit)
+    better = [
+        closest_word(backend, word, candidates[word]) if word in candidates else None
+        for word in words
+    ]
+    if not any(better):
+        return None
+    return [fixed or word for fixed, word in zip(better, words, strict=True)]
+
+
+def did_you_mean(backend, words, limit=3):
+    """Up to `limit` Suggestions of terms named like these (corrected) words."""
+    ids = names_first(backend, " ".join(words), limit)
     if len(ids) < limit:
-        more = backend.name_ids(words_query(corrected), Filters(), limit)
+        more = backend.name_ids(words_query(words), Filters(), limit)
         ids += [pk for pk in more if pk not in ids][: limit - len(ids)]
     terms = load_terms(ids)
     return [
