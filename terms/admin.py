@@ -6,7 +6,6 @@ import zipfile
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -192,7 +191,7 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(term_count=Count("terms"))
+        return super().get_queryset(request).with_term_count()
 
     @admin.display(description="terms", ordering="term_count")
     def term_count(self, category):
