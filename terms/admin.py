@@ -5,11 +5,13 @@ import zipfile
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from terms import linking, rendering
 from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
@@ -131,6 +133,16 @@ def download_entries(modeladmin, request, queryset):
     return response
 
 
+def unresolved_links(term):
+    """Names in the term's [[links]] (definition and FAQ answers) that match no term."""
+    if term is None:
+        return []
+    index = linking.load_index()
+    texts = [term.definition, *term.faqs.values_list("answer", flat=True)]
+    names = (name for text in texts for name in rendering.missing_links(text, index))
+    return list(dict.fromkeys(names))
+
+
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
     form = TermAdminForm
@@ -152,6 +164,11 @@ class TermAdmin(admin.ModelAdmin):
         ("Links", {"fields": ["related_terms", "see_also"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        term = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "missing_links": unresolved_links(term)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)

@@ -14,6 +14,8 @@ from functools import cached_property
 import markdown
 import nh3
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4",
@@ -70,6 +72,15 @@ def implied_aliases(name):
     return [match.group(1), match.group(2)] if match else []
 
 
+def term_link(slug, summary, text, rel=None):
+    """An <a> to a term's page around `text`, carrying its summary for the hover preview."""
+    url = reverse("terms:term-detail", kwargs={"slug": slug})
+    rel = format_html(' rel="{}"', rel) if rel else ""
+    return format_html(
+        '<a href="{}" class="term-link" data-summary="{}"{}>{}</a>', url, summary, rel, text
+    )
+
+
 @dataclass(frozen=True)
 class Target:
     """A term as a link points at it."""
@@ -81,9 +92,7 @@ class Target:
 
     def link(self, text):
         """An <a> to this term around `text` (already HTML), carrying its summary for previews."""
-        url = reverse("terms:term-detail", kwargs={"slug": self.slug})
-        summary = html.escape(self.summary, quote=True)
-        return f'<a href="{url}" class="term-link" data-summary="{summary}">{text}</a>'
+        return term_link(self.slug, self.summary, mark_safe(text))
 
 
 class LinkIndex:

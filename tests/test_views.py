@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from terms.models import FAQ, Category, Provider, ProviderEquivalent
+from terms.models import Category, Provider, ProviderEquivalent
 from tests.conftest import make_term
 
 pytestmark = pytest.mark.django_db
@@ -252,8 +252,8 @@ def test_term_page_links_previous_and_next_terms_alphabetically(client, db):
     for name in ["alpha", "Beta", "gamma"]:
         make_term(name)
     page = text(get(client, "term-detail", "beta"))
-    assert re.search(r'rel="prev"[^>]*href="/terms/alpha/"', page)
-    assert re.search(r'rel="next"[^>]*href="/terms/gamma/"', page)
+    assert re.search(r'<a href="/terms/alpha/" class="term-link" [^>]*rel="prev">← alpha</a>', page)
+    assert re.search(r'<a href="/terms/gamma/" class="term-link" [^>]*rel="next">gamma →</a>', page)
 
 
 def test_term_page_has_breadcrumbs(client, storage):
@@ -547,22 +547,6 @@ def test_feed_runs_a_constant_number_of_queries(client, glossary, django_assert_
 def test_category_and_provider_urls_use_the_kept_names():
     assert Category(slug="x").get_absolute_url() == "/categories/x/"
     assert Provider(slug="x").get_absolute_url() == "/providers/x/"
-
-
-def test_admin_term_page_warns_about_links_to_missing_terms(client, editor):
-    term = make_term("Bucket", definition="See [[Nowhere Term]].")
-    FAQ.objects.create(term=term, question="Where?", answer="In [[Elsewhere]].")
-    client.force_login(editor)
-    page = text(client.get(reverse("admin:terms_term_change", args=[term.pk])))
-    assert "<strong>[[Nowhere Term]]</strong>, <strong>[[Elsewhere]]</strong>" in page
-
-
-def test_admin_term_page_has_no_link_warning_when_every_link_resolves(client, editor):
-    make_term("Object Storage")
-    term = make_term("Bucket", definition="See [[Object Storage]].")
-    client.force_login(editor)
-    page = text(client.get(reverse("admin:terms_term_change", args=[term.pk])))
-    assert "match no term" not in page
 
 
 def test_404_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
