@@ -357,7 +357,10 @@ def robots_txt(request):
 
 
 def page_not_found(request, exception):
-    """A 404 that offers a search and the term names closest to what was asked for."""
+    """A 404 that offers a search and the term names closest to what was asked for; the
+    API's unknown URLs answer in JSON, like its own 404s."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
     asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
     # The search service, typo correction included: comparing the path with every name
     # read the whole glossary on each 404.
