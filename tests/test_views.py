@@ -248,6 +248,38 @@ def test_term_links_carry_the_summary_for_previews(client, storage):
     assert 'data-summary="Object storage keeps blobs in buckets."' in page
 
 
+def test_term_links_escape_the_name_and_summary(client, db):
+    odd = make_term("R&D <Lab>", slug="rd-lab", definition='Says "hi" & <waves. Twice.')
+    make_term("Plain").related_terms.add(odd)
+    page = text(get(client, "term-detail", "plain"))
+    assert (
+        '<a href="/terms/rd-lab/" class="term-link" data-summary="Says &quot;hi&quot; &amp; '
+        '&lt;waves.">R&amp;D &lt;Lab&gt;</a>'
+    ) in page
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("terms:home", None),
+        ("terms:term-detail", "object-storage"),
+        ("terms:provider-detail", "aws"),
+    ],
+)
+def test_page_url_gives_what_reverse_gives(name, slug):
+    from terms.templatetags.glossary import page_url
+
+    assert page_url(name, slug) == reverse(name, kwargs={"slug": slug} if slug else None)
+
+
+def test_static_url_gives_what_static_gives():
+    from django.templatetags.static import static
+
+    from terms.templatetags.glossary import static_url
+
+    assert static_url("css/site.css") == static("css/site.css")
+
+
 def test_term_page_links_previous_and_next_terms_alphabetically(client, db):
     for name in ["alpha", "Beta", "gamma"]:
         make_term(name)
