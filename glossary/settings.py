@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "terms.api.document_errors",
+        "terms.openapi.document_errors",
     ],
 }
 

@@ -5,13 +5,13 @@ import zipfile
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from terms import writing
+from terms import linking, rendering, writing
 from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
@@ -133,6 +133,16 @@ def download_entries(modeladmin, request, queryset):
     return response
 
 
+def unresolved_links(term):
+    """Names in the term's [[links]] (definition and FAQ answers) that match no term."""
+    if term is None:
+        return []
+    index, _ = linking.link_index()
+    texts = [term.definition, *term.faqs.values_list("answer", flat=True)]
+    names = (name for text in texts for name in rendering.missing_links(text, index))
+    return list(dict.fromkeys(names))
+
+
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
     form = TermAdminForm
@@ -168,6 +178,11 @@ class TermAdmin(admin.ModelAdmin):
     def changelist_view(self, *args, **kwargs):
         with writing.batch():
             return super().changelist_view(*args, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        term = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "missing_links": unresolved_links(term)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)
@@ -207,7 +222,7 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(term_count=Count("terms"))
+        return super().get_queryset(request).with_term_count()
 
     @admin.display(description="terms", ordering="term_count")
     def term_count(self, category):

@@ -6,9 +6,9 @@ ETag and answers If-None-Match / If-Modified-Since with 304.
 """
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.urls import Resolver404, path, re_path, resolve
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -35,6 +35,7 @@ from terms import serializers
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Term
+from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
 from terms.term_page import term_page
 
 app_name = "api"
@@ -62,85 +63,6 @@ def set_last_modified(response, timestamps):
     if newest is not None:
         response["Last-Modified"] = http_date(newest.timestamp())
     return response
-
-
-TERM_DETAIL_EXAMPLE = {
-    "name": "Model Training",
-    "slug": "model-training",
-    "url": "https://glossary.example.com/terms/model-training/",
-    "definition": "The process of teaching an AI model to recognize patterns by feeding it "
-    "labeled data and adjusting its parameters for optimal performance.",
-    "definition_html": "<p>The process of teaching an AI model to recognize patterns by "
-    "feeding it labeled data and adjusting its parameters for optimal performance.</p>",
-    "summary": "The process of teaching an AI model to recognize patterns by feeding it "
-    "labeled data and adjusting its parameters for optimal performance.",
-    "category": {"slug": "ai-ml", "name": "AI & Machine Learning"},
-    "difficulty": "intermediate",
-    "aliases": ["Training"],
-    "use_cases": [
-        {
-            "organization": "Netflix",
-            "title": "Personalized recommendations to help users discover content",
-            "description": "Trains recommendation and ranking models on user interaction data.",
-            "outcome": "More relevant recommendations and improved user engagement.",
-        }
-    ],
-    "provider_equivalents": [
-        {
-            "provider": {"slug": "aws", "short_name": "AWS", "name": "Amazon Web Services"},
-            "service": "Amazon SageMaker Training",
-            "note": "",
-            "url": "",
-        },
-        {
-            "provider": {"slug": "azure", "short_name": "Azure", "name": "Microsoft Azure"},
-            "service": "Azure Machine Learning",
-            "note": "training jobs",
-            "url": "",
-        },
-    ],
-    "faqs": [
-        {
-            "question": "What's the difference between model training and model inference?",
-            "answer": "Training teaches a model from data; inference uses it on new data.",
-            "answer_html": "<p>Training teaches a model from data; inference uses it on new "
-            "data.</p>",
-        }
-    ],
-    "related_terms": [
-        {
-            "name": "Model Inference",
-            "slug": "model-inference",
-            "url": "https://glossary.example.com/terms/model-inference/",
-        }
-    ],
-    "see_also": [],
-    "created_at": "2026-01-05T09:30:00Z",
-    "updated_at": "2026-02-11T16:02:44Z",
-}
-
-TERM_WRITE_EXAMPLE = {
-    "name": "Object Storage",
-    "definition": "Storage that keeps data as objects in a flat namespace. It scales far.",
-    "category": "storage",
-    "difficulty": "beginner",
-    "aliases": ["Blob storage"],
-    "use_cases": [
-        {
-            "organization": "Airbnb",
-            "title": "Photo storage",
-            "description": "Keeps listing photos in buckets.",
-            "outcome": "Cheap, durable storage.",
-        }
-    ],
-    "provider_equivalents": [
-        {"provider": "aws", "service": "Amazon S3", "note": "", "url": ""},
-        {"provider": "azure", "service": "Azure Blob Storage", "note": "", "url": ""},
-    ],
-    "faqs": [{"question": "Is it a file system?", "answer": "No: objects have no folders."}],
-    "related_terms": [],
-    "see_also": [],
-}
 
 
 SLUG_REGEX = "[-a-zA-Z0-9_]+"
@@ -206,7 +128,7 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            return Term.objects.summaries()
+            return Term.objects.summaries().alphabetical()
         return Term.objects.with_related()
 
     def get_serializer_class(self):
@@ -230,11 +152,8 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        return set_last_modified(response, (term.updated_at for term in self._page))
-
-    def paginate_queryset(self, queryset):
-        self._page = super().paginate_queryset(queryset)
-        return self._page
+        # The page of terms the paginator kept: its newest change is the list's.
+        return set_last_modified(response, (term.updated_at for term in self.paginator.page))
 
     def retrieve(self, request, *args, **kwargs):
         # The term page's five precompiled queries: building the ORM's SQL cost more than
@@ -269,10 +188,6 @@ class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
         return self.serializer_class
 
 
-def _term_links():
-    return Term.objects.only("id", "name", "slug", "category_id").order_by("name")
-
-
 @extend_schema_view(
     list=extend_schema(summary="List categories"),
     retrieve=extend_schema(parameters=[SLUG], summary="Get a category with its terms"),
@@ -284,9 +199,10 @@ class CategoryViewSet(ReadOnlyAPI):
     detail_serializer_class = serializers.CategoryDetailSerializer
 
     def get_queryset(self):
-        categories = Category.objects.annotate(term_count=Count("terms"))
+        categories = Category.objects.with_term_count()
         if self.action == "retrieve":
-            categories = categories.prefetch_related(Prefetch("terms", queryset=_term_links()))
+            terms = Term.objects.links().alphabetical()
+            categories = categories.prefetch_related(Prefetch("terms", queryset=terms))
         return categories
 
 
@@ -303,14 +219,9 @@ class ProviderViewSet(ReadOnlyAPI):
     detail_serializer_class = serializers.ProviderDetailSerializer
 
     def get_queryset(self):
-        providers = Provider.objects.annotate(term_count=Count("equivalents__term", distinct=True))
+        providers = Provider.objects.with_counts()
         if self.action == "retrieve":
-            services = ProviderEquivalent.objects.select_related("term").only(
-                "id", "provider_id", "service", "term__id", "term__name", "term__slug"
-            )
-            providers = providers.prefetch_related(
-                Prefetch("equivalents", queryset=services.order_by("term__name", "position"))
-            )
+            providers = providers.with_services()
         return providers
 
 
@@ -332,13 +243,11 @@ class EquivalentViewSet(viewsets.ViewSet):
         lookup = serializers.EquivalentLookupSerializer(data=request.query_params)
         lookup.is_valid(raise_exception=True)
         provider, service = lookup.validated_data["provider"], lookup.validated_data["service"]
-        implements = ProviderEquivalent.objects.filter(
-            term=OuterRef("pk"), provider=provider, service__iexact=service
-        )
         others = ProviderEquivalent.objects.exclude(provider=provider).select_related("provider")
         terms = (
-            Term.objects.filter(Exists(implements))
-            .only("id", "name", "slug")
+            Term.objects.on_provider(provider, service)
+            .links()
+            .alphabetical()
             .prefetch_related(Prefetch("provider_equivalents", queryset=others))
         )
         results = [{"term": term, "equivalents": term.provider_equivalents.all()} for term in terms]
@@ -374,72 +283,6 @@ def flatten_errors(errors, prefix=""):
     return flat
 
 
-ERROR_SCHEMAS = {
-    "Error": {
-        "type": "object",
-        "properties": {"detail": {"type": "string"}},
-        "required": ["detail"],
-    },
-    "ValidationError": {
-        "type": "object",
-        "description": "Messages by field path, e.g. `use_cases[1].outcome`.",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    },
-}
-ERROR_DESCRIPTIONS = {
-    "400": ("ValidationError", "Invalid parameters or payload; messages by field path."),
-    "401": ("Error", "Writes need a token (`Authorization: Token <key>`) or a session."),
-    "403": ("Error", "Signed in, but without the model permission this change needs."),
-    "404": ("Error", "No such object, or a page past the end."),
-    "429": ("Error", "Over the rate limit; `Retry-After` says how many seconds to wait."),
-}
-
-
-def document_errors(result, generator, request, public):
-    """Spectacular hook: the error responses every operation can give, in one place."""
-    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
-    for path_, operations in result["paths"].items():
-        for method, operation in operations.items():
-            codes = {"429"}
-            params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-            if "{" in path_ or "page" in params:
-                codes.add("404")
-            if method == "get" and params - {"page", "page_size"}:
-                codes.add("400")
-            if method in {"post", "put", "patch", "delete"}:
-                codes |= {"401", "403"} | ({"400"} if method != "delete" else set())
-            # Errors come in the negotiated format: text for `?format=txt`.
-            as_text = "text/plain" in operation["responses"].get("200", {}).get("content", {})
-            for code in sorted(codes):
-                schema, description = ERROR_DESCRIPTIONS[code]
-                content = {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-                }
-                if as_text:
-                    content["text/plain"] = {"schema": {"type": "string"}}
-                operation["responses"].setdefault(
-                    code, {"description": description, "content": content}
-                )
-    return result
-
-
-def not_found(request, path):
-    """Unknown URLs under /api/v1/ answer in JSON, like the API's own 404s, not the site's page."""
-    if not request.path.endswith("/") and request.method in {"GET", "HEAD"}:
-        # APPEND_SLASH cannot act once this catch-all matches, so do its job here.
-        match = resolve_or_none(f"{request.path}/")
-        if match is not None and match.func is not not_found:
-            return HttpResponsePermanentRedirect(f"{request.path}/")
-    return JsonResponse({"detail": "Not found."}, status=404)
-
-
-def resolve_or_none(path_):
-    try:
-        return resolve(path_)
-    except Resolver404:
-        return None
-
-
 def health(request):
     """A liveness probe for load balancers: no database, no DRF."""
     return JsonResponse({"status": "ok"})
@@ -468,5 +311,4 @@ urlpatterns = [
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("health/", health, name="health"),
     *router.urls,
-    re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]

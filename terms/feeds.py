@@ -14,7 +14,7 @@ class RecentTermsFeed(Feed):
     link = reverse_lazy("terms:home")
 
     def items(self):
-        return Term.objects.select_related("category").order_by("-updated_at")[:30]
+        return Term.objects.summaries().recently_updated()[:30]
 
     def item_title(self, term):
         return term.name

@@ -4,14 +4,14 @@ from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from terms import search
-from terms.models import Category, Difficulty, Provider, ProviderEquivalent, Term
+from terms.models import Category, Difficulty, Provider, Term
 
 # The schema cannot see through `method=` to the slug it filters on.
 PROVIDER_SLUG = extend_schema_field(OpenApiTypes.STR)
@@ -43,6 +43,12 @@ class Ordering(filters.OrderingFilter):
         value = [field for field in value or () if field]
         return super().filter(qs, value) if value else qs
 
+    def get_ordering_value(self, param):
+        # Names sort as in the default order, ignoring case, whatever the collation.
+        if param.lstrip("-") == "name":
+            return Lower("name").desc() if param.startswith("-") else Lower("name").asc()
+        return super().get_ordering_value(param)
+
 
 class TermPageFilter(filters.FilterSet):
     """The reader's filters on /terms/, combinable and kept in the URL as slugs."""
@@ -72,8 +78,7 @@ class TermPageFilter(filters.FilterSet):
         fields = ["category", "difficulty", "provider"]
 
     def filter_provider(self, queryset, name, provider):
-        on_provider = ProviderEquivalent.objects.filter(term=OuterRef("pk"), provider=provider)
-        return queryset.filter(Exists(on_provider))
+        return queryset.on_provider(provider)
 
 
 class TermFilter(TermPageFilter):
@@ -138,5 +143,4 @@ class CompareFilter(filters.FilterSet):
         fields = ["category", "q"]
 
     def filter_text(self, queryset, name, value):
-        services = ProviderEquivalent.objects.filter(term=OuterRef("pk"), service__icontains=value)
-        return queryset.filter(Q(name__icontains=value) | Q(Exists(services)))
+        return queryset.matching_name_or_service(value)

@@ -1,7 +1,7 @@
 """The glossary's content: terms, their children, categories and providers."""
 
 from django.db import connection, models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
@@ -13,10 +13,22 @@ class Difficulty(models.TextChoices):
     ADVANCED = "advanced", "Advanced"
 
 
+class CategoryQuerySet(models.QuerySet):
+    def with_term_count(self):
+        """Each category with `term_count`, the number of its terms."""
+        return self.annotate(term_count=Count("terms"))
+
+    def with_last_change(self):
+        """Each category with `last_change`, when one of its terms last changed."""
+        return self.annotate(last_change=Max("terms__updated_at"))
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -49,6 +61,24 @@ class ProviderQuerySet(models.QuerySet):
         """Map every short name, case-folded, to its provider."""
         return {provider.short_name.lower(): provider for provider in self}
 
+    def with_counts(self):
+        """Each provider with `term_count`, the terms it has a service for, and
+        `service_count`, its services (one name in any case is one service)."""
+        return self.annotate(
+            term_count=Count("equivalents__term", distinct=True),
+            service_count=Count(Lower("equivalents__service"), distinct=True),
+        )
+
+    def with_services(self):
+        """Providers with their services prefetched as `equivalents`, each with the term it
+        implements, by service and then term name."""
+        services = (
+            ProviderEquivalent.objects.select_related("term")
+            .only("provider", "service", "note", "url", "term__name", "term__slug", "term__summary")
+            .order_by(Lower("service"), Lower("term__name"), "pk")
+        )
+        return self.prefetch_related(Prefetch("equivalents", queryset=services))
+
 
 class Provider(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -79,8 +109,7 @@ class Provider(models.Model):
 class TermQuerySet(models.QuerySet):
     def with_related(self):
         """Load terms with every child and relation in a constant number of queries."""
-        # updated_at: a renamed related term changes the API's Last-Modified for this one.
-        linked = Term.objects.only("id", "name", "slug", "summary", "updated_at").order_by("name")
+        linked = Term.objects.links().alphabetical()
         return self.select_related("category").prefetch_related(
             "use_cases",
             Prefetch(
@@ -95,15 +124,48 @@ class TermQuerySet(models.QuerySet):
     def summaries(self):
         """What lists show, on the site and in the API: the category, no children or long texts."""
         return self.select_related("category").only(
-            "name", "slug", "summary", "difficulty", "aliases", "updated_at",
+            "name", "slug", "summary", "difficulty", "aliases", "created_at", "updated_at",
             "category__name", "category__slug",
         )  # fmt: skip
+
+    def links(self):
+        """Just what a link to a term needs: its name, URL and summary (the preview), and
+        when it last changed (sitemaps, Last-Modified)."""
+        # category: prefetching a category's terms matches them to it by this column.
+        return self.only("name", "slug", "summary", "updated_at", "category")
+
+    def alphabetical(self):
+        """By name as readers sort: ignoring case, whatever the database's collation."""
+        return self.order_by(Lower("name"), "pk")
+
+    def recently_updated(self):
+        """The most recently added or changed first."""
+        return self.order_by("-updated_at", "-pk")
+
+    def on_provider(self, provider=None, service=None):
+        """Terms with a provider service: on `provider` if given, named `service` (any case)
+        if given."""
+        lookups = {}
+        if provider is not None:
+            lookups["provider"] = provider
+        if service is not None:
+            lookups["service__iexact"] = service
+        return self.filter(_has_service(**lookups))
+
+    def matching_name_or_service(self, text):
+        """Terms whose name, or the name of one of whose services, contains `text` (any case)."""
+        return self.filter(Q(name__icontains=text) | _has_service(service__icontains=text))
 
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""
         if letter == "#":
             return self.exclude(name__regex=r"^[A-Za-z]")
         return self.filter(name__istartswith=letter)
+
+
+def _has_service(**lookups):
+    """True for a term with a provider service matching `lookups`."""
+    return Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk"), **lookups))
 
 
 class Term(models.Model):

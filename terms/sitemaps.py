@@ -1,7 +1,6 @@
 """/sitemap.xml: every public page, with lastmod from the terms' updated_at."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
 from django.urls import reverse
 
 from terms.models import Category, Provider, Term
@@ -12,7 +11,7 @@ class TermSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Term.objects.only("slug", "updated_at").order_by("slug")
+        return Term.objects.links().order_by("slug")
 
     def lastmod(self, term):
         return term.updated_at
@@ -22,7 +21,7 @@ class CategorySitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Category.objects.annotate(last_change=Max("terms__updated_at")).order_by("slug")
+        return Category.objects.with_last_change().order_by("slug")
 
     def lastmod(self, category):
         return category.last_change

@@ -7,13 +7,13 @@ from terms.sitemaps import SITEMAPS
 
 app_name = "terms"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.HomeView.as_view(), name="home"),
     path("terms/", views.TermListView.as_view(), name="term-list"),
     path("terms/<slug:slug>/", views.TermDetailView.as_view(), name="term-detail"),
-    path("categories/", views.category_list, name="category-list"),
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("categories/<slug:slug>/", views.CategoryDetailView.as_view(), name="category-detail"),
-    path("providers/", views.provider_list, name="provider-list"),
-    path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
+    path("providers/", views.ProviderListView.as_view(), name="provider-list"),
+    path("providers/<slug:slug>/", views.ProviderDetailView.as_view(), name="provider-detail"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.search_suggest, name="search-suggest"),

@@ -10,19 +10,20 @@ import string
 from itertools import groupby
 from urllib.parse import quote_plus, urlencode
 
-from django.db.models import Count, Exists, OuterRef
-from django.db.models.functions import Lower, Substr, Upper
+from django.db.models import Count
+from django.db.models.functions import Substr, Upper
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
 
 from terms import rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
-from terms.models import Category, Provider, ProviderEquivalent, Term
+from terms.models import Category, Provider, Term
 from terms.term_page import term_page
 
 SITE_NAME = "Glossary"
@@ -39,11 +40,6 @@ def initial(name):
 
 def letter_anchor(letter):
     return "letter-other" if letter == OTHER else f"letter-{letter}"
-
-
-def listed(queryset):
-    """Just what a list of term links shows, in reading order."""
-    return queryset.summaries().order_by(Lower("name"))
 
 
 def alphabet(queryset, per_page, params):
@@ -81,45 +77,66 @@ def json_ld(data):
     return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
 
 
-def home(request):
-    categories = Category.objects.annotate(term_count=Count("terms")).order_by("name")
-    recent = listed(Term.objects.all()).order_by("-updated_at")[:8]
-    return render(
-        request,
-        "terms/home.html",
-        {
-            "title": f"{SITE_NAME}: cloud and AI terms explained",
-            "description": "Plain definitions of cloud and AI terms, with use cases, FAQs "
-            "and the equivalent service on AWS, Azure, Google Cloud and OCI.",
-            "categories": categories,
-            "recent": recent,
-            "alphabet": alphabet(Term.objects.all(), TermListView.paginate_by, request.GET),
-            "alphabet_base": reverse("terms:term-list"),
-        },
+class PageMixin:
+    """What the site's pages share: a title and description for the head, a hundred items
+    a page, and the query string their page links keep (`page_params`)."""
+
+    title = ""
+    description = ""
+    paginate_by = 100
+
+    def get_title(self):
+        return self.title
+
+    def get_description(self):
+        return self.description
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        kwargs.update(
+            title=self.get_title(),
+            description=self.get_description(),
+            page_params=params.urlencode(),
+        )
+        return super().get_context_data(**kwargs)
+
+
+class HomeView(PageMixin, TemplateView):
+    template_name = "terms/home.html"
+    title = f"{SITE_NAME}: cloud and AI terms explained"
+    description = (
+        "Plain definitions of cloud and AI terms, with use cases, FAQs and the equivalent "
+        "service on AWS, Azure, Google Cloud and OCI."
     )
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            categories=Category.objects.with_term_count().order_by("name"),
+            recent=Term.objects.summaries().recently_updated()[:8],
+            # Its links go to the pages of the A–Z index.
+            alphabet=alphabet(Term.objects.all(), TermListView.paginate_by, self.request.GET),
+            alphabet_base=reverse("terms:term-list"),
+            **kwargs,
+        )
 
-class TermListView(ListView):
+
+class TermListView(PageMixin, FilterView):
     template_name = "terms/term_list.html"
-    paginate_by = 100
     context_object_name = "terms"
-
-    def get_queryset(self):
-        self.filterset = TermPageFilter(self.request.GET or None, queryset=Term.objects.all())
-        return listed(self.filterset.qs)
+    queryset = Term.objects.summaries().alphabetical()
+    filterset_class = TermPageFilter
+    # A bad value is reported beside its field; the other filters still apply.
+    strict = False
+    title = "All terms, A to Z"
+    description = "Every term in the glossary, grouped by first letter."
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
         context.update(
-            title="All terms, A to Z",
-            description="Every term in the glossary, grouped by first letter.",
-            filter=self.filterset,
             groups=by_letter(context["page_obj"].object_list),
             alphabet=alphabet(self.filterset.qs, self.paginate_by, self.request.GET),
             filtered=any(self.request.GET.get(name) for name in TermPageFilter.base_filters),
-            page_params=params.urlencode(),
         )
         return context
 
@@ -200,92 +217,74 @@ class TermDetailView(DetailView):
         return response
 
 
-def category_list(request):
-    categories = Category.objects.annotate(term_count=Count("terms")).order_by("name")
-    return render(
-        request,
-        "terms/category_list.html",
-        {
-            "title": "Categories",
-            "description": "The glossary's terms by category.",
-            "categories": categories,
-        },
-    )
+class CategoryListView(PageMixin, ListView):
+    template_name = "terms/category_list.html"
+    context_object_name = "categories"
+    queryset = Category.objects.with_term_count().order_by("name")
+    paginate_by = None  # A handful: one page says it all.
+    title = "Categories"
+    description = "The glossary's terms by category."
 
 
-class CategoryDetailView(ListView):
+class CategoryDetailView(PageMixin, ListView):
     template_name = "terms/category_detail.html"
-    paginate_by = 100
     context_object_name = "terms"
 
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return listed(self.category.terms.all())
+        return self.category.terms.summaries().alphabetical()
+
+    def get_title(self):
+        return self.category.name
+
+    def get_description(self):
+        category = self.category
+        return category.description or f"Cloud and AI terms in the {category.name} category."
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        category = self.category
-        context.update(
-            category=category,
-            title=category.name,
-            description=category.description
-            or f"Cloud and AI terms in the {category.name} category.",
-        )
-        return context
+        return super().get_context_data(category=self.category, **kwargs)
 
 
-def provider_list(request):
-    providers = Provider.objects.annotate(
-        service_count=Count("equivalents"), term_count=Count("equivalents__term", distinct=True)
-    )
-    return render(
-        request,
-        "terms/provider_list.html",
-        {
-            "title": "Cloud providers",
-            "description": "Each cloud provider's services and the glossary terms they implement.",
-            "providers": providers,
-        },
-    )
+class ProviderListView(PageMixin, ListView):
+    template_name = "terms/provider_list.html"
+    context_object_name = "providers"
+    queryset = Provider.objects.with_counts()
+    paginate_by = None  # A handful: one page says it all.
+    title = "Cloud providers"
+    description = "Each cloud provider's services and the glossary terms they implement."
 
 
-def provider_detail(request, slug):
-    provider = get_object_or_404(Provider, slug=slug)
-    equivalents = (
-        provider.equivalents.select_related("term")
-        .only("service", "note", "url", "term__name", "term__slug", "term__summary")
-        .order_by(Lower("service"), Lower("term__name"))
-    )
-    return render(
-        request,
-        "terms/provider_detail.html",
-        {
-            "title": f"{provider.name} services",
-            "description": f"Every {provider.name} service in the glossary and the term it "
-            "implements.",
-            "provider": provider,
-            "equivalents": equivalents,
-        },
-    )
+class ProviderDetailView(PageMixin, DetailView):
+    template_name = "terms/provider_detail.html"
+    context_object_name = "provider"
+    queryset = Provider.objects.with_services()
+
+    def get_title(self):
+        return f"{self.object.name} services"
+
+    def get_description(self):
+        return f"Every {self.object.name} service in the glossary and the term it implements."
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(equivalents=self.object.equivalents.all(), **kwargs)
 
 
-class CompareView(ListView):
+class CompareView(PageMixin, FilterView):
     """Terms × providers: which service each provider offers for each term."""
 
     template_name = "terms/compare.html"
-    paginate_by = 100
     context_object_name = "terms"
-
-    def get_queryset(self):
-        with_services = Term.objects.filter(
-            Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk")))
-        )
-        self.filterset = CompareFilter(self.request.GET or None, queryset=with_services)
-        return (
-            self.filterset.qs.only("name", "slug", "summary")
-            .prefetch_related("provider_equivalents")
-            .order_by(Lower("name"))
-        )
+    queryset = (
+        Term.objects.on_provider().links().alphabetical().prefetch_related("provider_equivalents")
+    )
+    filterset_class = CompareFilter
+    # Bad values are left out, as if not given: the matrix still shows.
+    strict = False
+    title = "Compare cloud providers"
+    description = (
+        "What each cloud provider calls the same thing: glossary terms against AWS, Azure, "
+        "Google Cloud and OCI services."
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -296,17 +295,7 @@ class CompareView(ListView):
             for equivalent in term.provider_equivalents.all():
                 cells[equivalent.provider_id].append(equivalent)
             rows.append((term, [cells[provider.pk] for provider in providers]))
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context.update(
-            title="Compare cloud providers",
-            description="What each cloud provider calls the same thing: glossary terms "
-            "against AWS, Azure, Google Cloud and OCI services.",
-            filter=self.filterset,
-            providers=providers,
-            rows=rows,
-            page_params=params.urlencode(),
-        )
+        context.update(providers=providers, rows=rows)
         return context
 
 
@@ -368,14 +357,17 @@ def robots_txt(request):
 
 
 def page_not_found(request, exception):
-    """A 404 that offers a search and the term names closest to what was asked for."""
+    """A 404 that offers a search and the term names closest to what was asked for; the
+    API's unknown URLs answer in JSON, like its own 404s."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
     asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
     # The search service, typo correction included: comparing the path with every name
     # read the whole glossary on each 404.
     results = search_service.search_terms(asked[:100], correct=False)
     suggestions = results.suggestions
     if results.ids:
-        terms = Term.objects.only("name", "slug").in_bulk(results.ids[:5])
+        terms = Term.objects.links().in_bulk(results.ids[:5])
         suggestions = [
             {"name": terms[pk].name, "url": terms[pk].get_absolute_url()}
             for pk in results.ids[:5]

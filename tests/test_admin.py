@@ -5,7 +5,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from terms.models import Provider, Term
+from terms.models import FAQ, Provider, Term
 from tests.conftest import make_category, make_term
 from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
@@ -164,6 +164,20 @@ def test_change_page_shows_inlines_and_view_on_site(editor_client):
     content_type = ContentType.objects.get_for_model(Term)
     view_on_site = reverse("admin:view_on_site", args=[content_type.pk, term.pk])
     assert view_on_site.encode() in response.content
+
+
+def test_admin_term_page_warns_about_links_to_missing_terms(editor_client):
+    term = make_term("Bucket", definition="See [[Nowhere Term]].")
+    FAQ.objects.create(term=term, question="Where?", answer="In [[Elsewhere]].")
+    page = editor_client.get(change_url(term)).content.decode()
+    assert "<strong>[[Nowhere Term]]</strong>, <strong>[[Elsewhere]]</strong>" in page
+
+
+def test_admin_term_page_has_no_link_warning_when_every_link_resolves(editor_client):
+    make_term("Object Storage")
+    term = make_term("Bucket", definition="See [[Object Storage]].")
+    page = editor_client.get(change_url(term)).content.decode()
+    assert "match no term" not in page
 
 
 def test_name_differing_only_by_case_is_refused_on_the_field(editor_client):

@@ -121,6 +121,13 @@ def test_term_list_page_past_the_end_is_404(api, term):
     assert api.get(f"{API}/terms/", {"page": 5}).status_code == 404
 
 
+def test_term_list_sorts_names_ignoring_case(api, db):
+    for name in ["beta", "Alpha", "Gamma"]:
+        make_term(name)
+
+    assert names(api.get(f"{API}/terms/")) == ["Alpha", "beta", "Gamma"]
+
+
 # Term detail
 
 
@@ -306,6 +313,13 @@ def test_terms_ordering_naming_no_field_keeps_name_order(api, db):
     make_term("Alpha")
 
     assert names(api.get(f"{API}/terms/", {"ordering": ","})) == ["Alpha", "Beta"]
+
+
+def test_terms_ordering_by_name_ignores_case(api, db):
+    for name in ["beta", "Alpha", "Gamma"]:
+        make_term(name)
+
+    assert names(api.get(f"{API}/terms/", {"ordering": "-name"})) == ["Gamma", "beta", "Alpha"]
 
 
 @pytest.mark.parametrize(
@@ -761,6 +775,13 @@ def test_docs_pages_load_every_script_from_our_own_origin(api, db, page):
 
 def test_unknown_api_url_is_a_json_404(api, db):
     response = api.get(f"{API}/terms/not a slug/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_api_version_is_a_json_404(api, db):
+    response = api.get("/api/v2/terms/")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
