@@ -2,11 +2,13 @@
 term page prints."""
 
 import functools
+import html
 
 from django import template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from terms import rendering
 from terms.models import Difficulty
@@ -62,3 +64,32 @@ def badges(term):
         term.difficulty,
         DIFFICULTY_LABELS.get(term.difficulty, term.difficulty),
     )
+
+
+@register.simple_tag
+def search_hit(hit):
+    """One search result: its link with the preview, the snippet, and the badges."""
+    # A tag, not an include: twenty a page, and the include's tags and lookups were a third
+    # of the search page (target: /search/ p95 ≤ 50 ms at 8 clients).
+    return SafeString(
+        f'<li>\n    <h3>{term_link(hit.term)}</h3>\n    <p class="snippet">{hit.snippet}</p>'
+        f'\n    <p class="meta">{badges(hit.term)}</p>\n  </li>'
+    )
+
+
+SELECTED = ' class="selected" aria-current="true" title="Remove this filter"'
+
+
+@register.simple_tag
+def search_facets(groups):
+    """The search page's facet lists: (title, [(Facet, url)]) per facet."""
+    # A tag for the same reason as search_hit: a common word shows dozens of facet links.
+    parts = []
+    for title, links in groups:
+        items = "\n".join(
+            f'    <li><a href="{html.escape(url)}"{SELECTED if facet.selected else ""}>'
+            f'{html.escape(facet.label)}</a> <span class="facet-count">{facet.count}</span></li>'
+            for facet, url in links
+        )
+        parts.append(f"  <h2>{html.escape(title)}</h2>\n  <ul>\n{items}\n  </ul>")
+    return SafeString("\n".join(parts))
