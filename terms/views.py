@@ -304,9 +304,15 @@ def search(request):
     """Ranked results with snippets, facets that narrow them, and "did you mean"."""
     query = request.GET.get("q", "").strip()
     narrowed = {key: request.GET.get(key, "").strip() for key in SEARCH_FACETS}
-    results = search_service.search_terms(query, **narrowed) if query else None
+    # "Search instead for …" asks for the query as typed, without its correction.
+    verbatim = request.GET.get("verbatim") == "1"
+    results = (
+        search_service.search_terms(query, correct=not verbatim, **narrowed) if query else None
+    )
     page = results.page(request.GET.get("page")) if results else None
     params = {"q": query} | {key: value for key, value in narrowed.items() if value}
+    if verbatim:
+        params["verbatim"] = "1"
     return render(
         request,
         "terms/search.html",
@@ -319,6 +325,7 @@ def search(request):
             "results": page.object_list if page else [],
             "facets": _facet_links(results, params) if results else [],
             "page_params": urlencode(params),
+            "verbatim_url": "?" + urlencode({**params, "verbatim": "1"}),
             "noindex": True,
         },
     )

@@ -535,8 +535,23 @@ def test_unknown_facet_value_finds_nothing(faceted):
 # ---------------------------------------------------------------- pages and API
 
 
-def test_search_page_links_the_suggestion(sample, client):
+def test_search_page_shows_the_corrected_results_and_offers_the_query_as_typed(sample, client):
     response = client.get(reverse("terms:search"), {"q": "retreival"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Showing results for <strong>retrieval</strong>. Search instead for "
+        '<a href="?q=retreival&amp;verbatim=1">retreival</a>.'
+    ) in page
+    assert [hit.term.name for hit in response.context["results"]][0] == (
+        "Retrieval-Augmented Generation (RAG)"
+    )
+
+
+def test_search_page_as_typed_links_the_suggestion(sample, client):
+    response = client.get(reverse("terms:search"), {"q": "retreival", "verbatim": "1"})
+    assert response.status_code == 200
+    assert b"0 terms found." in response.content
     assert b'Did you mean <a href="/terms/retrieval-augmented-generation-rag/">' in response.content
 
 
