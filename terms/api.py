@@ -13,6 +13,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
 from django.views.decorators.csp import csp_override
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -148,7 +150,13 @@ class TermViewSet(viewsets.ModelViewSet):
         # Filters describe lists; a detail URL with stray parameters still finds its term.
         if self.action != "list":
             return queryset
-        return super().filter_queryset(queryset)
+        backend = DjangoFilterBackend()
+        filterset = backend.get_filterset(self.request, queryset, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        filtered = filterset.qs
+        self.paginator.count_capped = filterset.search_capped
+        return filtered
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

@@ -126,7 +126,7 @@ class TermFilter(TermPageFilter):
             provider=getattr(chosen.get("provider"), "slug", None),
             facets=False,
         )
-        self.search_capped = results.total > len(results.ids)
+        self.search_capped = results.total_capped or results.total > len(results.ids)
         return search.rank_queryset(queryset, results)
 
 

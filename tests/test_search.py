@@ -718,3 +718,29 @@ def test_a_cached_correction_keeps_its_highlighting(committed):
     again = search.search_terms("nimbsu")
     assert (first_results.correction, again.correction) == ("nimbus", "nimbus")
     assert "<mark>" in again.page(1).object_list[0].snippet
+
+
+@pytest.fixture
+def crowded(db, monkeypatch):
+    """Seven terms match "quasar", two of them in storage; a search lists its best three."""
+    monkeypatch.setattr(bounds, "MAX_RESULTS", 3)
+    monkeypatch.setattr(bounds, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(bounds, "RANK_LIMIT", 3)
+    for i in range(5):
+        make_term(f"Quasar Model {i}", definition=f"Quasar model {i} for quasar data.")
+    for i in range(2):
+        make_term(f"Store {i}", category="storage", definition=f"Keeps quasar logs, {i}.")
+
+
+def test_api_search_narrowed_by_a_filter_lists_every_match_in_it(crowded, client):
+    response = client.get("/api/v1/terms/", {"search": "quasar", "category": "storage"})
+    assert response.status_code == 200
+    assert sorted(term["name"] for term in response.json()["results"]) == ["Store 0", "Store 1"]
+    assert response.json()["count_capped"] is False
+
+
+def test_api_search_says_when_its_count_is_capped(crowded, client):
+    response = client.get("/api/v1/terms/", {"search": "quasar"})
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["count_capped"]) == (3, True)
+    assert client.get("/api/v1/terms/").json()["count_capped"] is False
