@@ -311,11 +311,6 @@ def render_all():
     """Render every definition and answer with one index: the path after bulk loads."""
     index = load_index()
     terms = list(Term.objects.all())
-    mentions = {}
-    for term in terms:
-        term.definition_html, mentions[term.pk] = render_definition(term.definition, index, term)
-        term.summary = first_sentence(term.definition)
-    _store(Term, terms, ["definition_html", "summary"])
-    _store_mentions(mentions)
+    _render_terms(terms, index)
     _render_answers(set(), index, only=FAQ.objects.values_list("pk", flat=True))
     return len(terms)
