@@ -46,7 +46,7 @@ def test_bench_search_prints_every_kind_and_writes_the_urls(db, tmp_path):
     out, urls = io.StringIO(), tmp_path / "urls.txt"
     call_command("bench_search", repeat=1, pages=True, urls=str(urls), stdout=out)
     printed = out.getvalue()
-    for kind in ("selective", "common", "prefix", "typo"):
+    for kind in ("selective", "common", "prefix", "typo", "corrected"):
         assert f"{kind}: " in printed
     for kind in ("selective", "common", "typo"):
         assert f"{kind} page: mean" in printed

@@ -82,11 +82,15 @@ class Command(BaseCommand):
             "prefix": [n[: rng.randint(2, 5)] for n in names[50:150]],
             "typo": [typo(w, rng) for w in words[100:200]],
         }
+        kinds["corrected"] = kinds["typo"]
         calls = {
             "selective": lambda q: search.search_terms(q).page(1),
             "common": lambda q: search.search_terms(q).page(1),
             "prefix": lambda q: search.suggest(q),
-            "typo": lambda q: search.search_terms(q),
+            # The suggestion alone, then what the search page does with it: a confident
+            # correction of a query that finds nothing is searched at once.
+            "typo": lambda q: search.search_terms(q, correct=False),
+            "corrected": lambda q: search.search_terms(q),
         }
         for kind, queries in kinds.items():
             timings, matched, capped = [], [], 0
@@ -97,7 +101,7 @@ class Command(BaseCommand):
                     calls[kind](query)
                     timings.append((time.perf_counter() - started) * 1000)
                 if kind != "prefix":
-                    results = search.search_terms(query)
+                    results = search.search_terms(query, correct=kind != "typo")
                     matched.append(results.total / total)
                     capped += results.total_capped
             line = (
