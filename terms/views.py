@@ -163,6 +163,8 @@ class TermDetailView(DetailView):
             og_type="article",
             use_cases=term.use_cases.all(),
             equivalents=[(p, list(rows)) for p, rows in groupby(equivalents, lambda e: e.provider)],
+            # No Docs column while no equivalent has a URL: an empty column reads as broken.
+            has_docs=any(e.url for e in equivalents),
             faqs=faqs,
             related=[t for t in linked if t.kind == "related"],
             see_also=[t for t in linked if t.kind == "see_also"],
@@ -324,6 +326,7 @@ def search(request):
             "page_obj": page,
             "results": page.object_list if page else [],
             "facets": _facet_links(results, params) if results else [],
+            "narrowed": [value for value in narrowed.values() if value],
             "page_params": urlencode(params),
             "verbatim_url": "?" + urlencode({**params, "verbatim": "1"}),
             "noindex": True,

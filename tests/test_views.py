@@ -216,6 +216,31 @@ def test_term_page_links_provider_docs(client, storage):
     assert 'href="https://docs.example/"' in text(get(client, "term-detail", "object-storage"))
 
 
+def test_term_page_hides_the_docs_column_when_no_equivalent_has_a_url(client, storage):
+    ProviderEquivalent.objects.update(url="")
+    page = text(get(client, "term-detail", "object-storage"))
+    assert '<th scope="col">Note</th></tr>' in page
+    assert ">Docs</th>" not in page
+
+
+def test_term_page_shows_the_docs_column_when_one_equivalent_has_a_url(client, storage):
+    ProviderEquivalent.objects.exclude(service="Amazon S3").update(url="")
+    assert '<th scope="col">Docs</th>' in text(get(client, "term-detail", "object-storage"))
+
+
+def test_term_page_names_each_providers_service_before_the_definition(client, storage):
+    page = text(get(client, "term-detail", "object-storage"))
+    strip = page.index('class="equivalents-strip"')
+    assert strip < page.index('class="definition"')
+    assert "<dt>AWS</dt><dd>Amazon S3</dd>" in page[strip:]
+    assert 'href="#providers"' in page[strip:]
+
+
+def test_term_page_without_equivalents_has_no_strip(client, term):
+    ProviderEquivalent.objects.all().delete()
+    assert "equivalents-strip" not in text(get(client, "term-detail", term.slug))
+
+
 def test_term_page_shows_faqs_as_details(client, term):
     page = text(get(client, "term-detail", term.slug))
     assert '<details class="faq">\n      <summary>Question 0?</summary>' in page
@@ -516,6 +541,18 @@ def test_search_says_when_nothing_matches(client, storage):
     assert "Nothing matches" in text(get(client, "search", q="zebra"))
 
 
+def test_search_facets_are_a_closed_panel_after_the_count(client, storage):
+    page = text(get(client, "search", q="storage"))
+    assert page.index('class="result-count"') < page.index('<details class="facets"')
+    assert '<details class="facets" data-open-from=' in page
+
+
+def test_search_facet_panel_says_how_many_facets_are_selected(client, storage):
+    page = text(get(client, "search", q="storage", category="storage"))
+    assert "Narrow the results <span" in page
+    assert "(1 selected)" in page
+
+
 def test_search_page_has_the_header_search_box_filled_in(client, storage):
     assert 'id="site-search" name="q" value="blob"' in text(get(client, "search", q="blob"))
 
@@ -539,6 +576,13 @@ def test_500_page_leaks_nothing(client, db):
     page = render_to_string("500.html")
     assert "Something went wrong" in page
     assert "Traceback" not in page
+
+
+# Every page
+
+
+def test_footer_api_link_goes_to_the_api_documentation(client, db):
+    assert f'<a href="{reverse("api:docs")}">API</a>' in text(get(client, "home"))
 
 
 # Sitemap, robots, feed
