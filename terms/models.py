@@ -1,8 +1,8 @@
 """The glossary's content: terms, their children, categories and providers."""
 
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -139,8 +139,31 @@ class TermQuerySet(models.QuerySet):
         return self.order_by(Lower("name"), "pk")
 
     def recently_updated(self):
-        """The most recently added or changed first."""
-        return self.order_by("-updated_at", "-pk")
+        """The most recently added or changed first; the terms of one write (an import
+        stamps its terms with one time) by name."""
+        return self.order_by("-updated_at", Lower("name"), "pk")
+
+    def changed_since_first_load(self):
+        """Terms added or changed after the glossary was first filled: leaves out those still
+        as the first write (a sample import, say) left them, which say nothing about edits."""
+        first_load = Term.objects.order_by("created_at").values("created_at")[:1]
+        return self.exclude(updated_at=Subquery(first_load))
+
+    def start_here(self, per_category=3):
+        """Beginner terms to read first, up to `per_category` from each category: those most
+        other terms mention (the foundations the rest build on), then by name."""
+        ranked = (
+            self.filter(difficulty=Difficulty.BEGINNER)
+            .annotate(mentioned=Count("mentioned_in"))
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("category"),
+                    order_by=[F("mentioned").desc(), Lower("name")],
+                )
+            )
+        )
+        return ranked.filter(rank__lte=per_category).order_by(Lower("category__name"), "rank")
 
     def on_provider(self, provider=None, service=None):
         """Terms with a provider service: on `provider` if given, named `service` (any case)

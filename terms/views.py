@@ -111,9 +111,11 @@ class HomeView(PageMixin, TemplateView):
     )
 
     def get_context_data(self, **kwargs):
+        start_here = Term.objects.summaries().start_here()
         return super().get_context_data(
             categories=Category.objects.with_term_count().order_by("name"),
-            recent=Term.objects.summaries().recently_updated()[:8],
+            start_here=[(c, list(terms)) for c, terms in groupby(start_here, lambda t: t.category)],
+            recent=Term.objects.summaries().changed_since_first_load().recently_updated()[:8],
             # Its links go to the pages of the A–Z index.
             alphabet=alphabet(Term.objects.all(), TermListView.paginate_by, self.request.GET),
             alphabet_base=reverse("terms:term-list"),

@@ -9,7 +9,8 @@ import threading
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
 from terms import linking, search
 from terms.models import FAQ, ProviderEquivalent, Term, UseCase
@@ -30,6 +31,7 @@ def batch():
         yield  # inside a batch: its end does the work
         return
     _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
+    _state.written = {}
     try:
         with transaction.atomic():
             with search.indexing_deferred(), linking.deferred():
@@ -37,9 +39,29 @@ def batch():
                 if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
+                    _stamp(_state.written)
             linking.settle()
     finally:
-        _state.children = None
+        _state.children = _state.written = None
+
+
+def _stamp(written):
+    """Give every term the batch wrote one time, as one change: `updated_at` (and
+    `created_at` for new terms) is the batch's end, not each save's own instant, so the terms
+    of one import sort by name among themselves, and the glossary's first load is one moment
+    that "recently updated" can leave out (Term.objects.changed_since_first_load())."""
+    if not written:
+        return
+    now = timezone.now()
+    created = [pk for pk, (_, is_new) in written.items() if is_new]
+    Term.objects.filter(pk__in=written).update(
+        updated_at=now,
+        created_at=Case(When(pk__in=created, then=Value(now)), default=F("created_at")),
+    )
+    for term, is_new in written.values():
+        term.updated_at = now
+        if is_new:
+            term.created_at = now
 
 
 def _add(rows):
@@ -59,6 +81,8 @@ def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, l
             setattr(term, name, value)
         # Saved even for a change to children only: updated_at tells integrators.
         term.save()
+        was_new = _state.written.get(term.pk, (term, False))[1]
+        _state.written[term.pk] = (term, created or was_new)
         if use_cases is not None:
             if not created:
                 term.use_cases.all().delete()

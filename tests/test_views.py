@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from terms.models import Category, Provider, ProviderEquivalent
+from terms.models import Category, Provider, ProviderEquivalent, Term
 from tests.conftest import make_term
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,30 @@ def test_home_lists_recently_updated_terms(client, storage):
     assert "Data Lake" in text(get(client, "home"))
 
 
+def test_home_starts_newcomers_with_beginner_terms_by_category(client, storage):
+    make_term("Snapshot Lifecycle", category="storage", difficulty="advanced")
+    page = text(get(client, "home"))
+    start = page[page.index('id="start-heading"') : page.index('id="categories-heading"')]
+    assert 'href="/categories/storage/">Storage</a>' in start
+    assert "Object Storage" in start
+    assert "Snapshot Lifecycle" not in start
+
+
+def test_home_recently_updated_leaves_out_the_untouched_first_import(client, sample):
+    from terms import writing
+
+    writing.replace_term(Term.objects.get(slug="kubernetes"), {"aliases": ["K8s"]})
+    page = text(get(client, "home"))
+    recent = page[page.index('id="recent-heading"') : page.index('id="az-heading"')]
+    assert re.findall(r'class="term-link"[^>]*>([^<]+)<', recent) == ["Kubernetes"]
+
+
+def test_home_says_when_nothing_changed_since_the_first_load(client, sample):
+    page = text(get(client, "home"))
+    assert "No term has been added or changed since the glossary was first loaded." in page
+    assert 'href="/feed/">Follow new and changed terms' in page
+
+
 def test_home_az_strip_links_letters_that_have_terms(client, storage):
     assert 'href="/terms/#letter-D"' in text(get(client, "home"))
 
@@ -73,7 +97,7 @@ def test_home_az_strip_disables_letters_without_terms(client, storage):
 
 
 def test_home_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         response = get(client, "home")
     assert response.status_code == 200
 
