@@ -146,8 +146,10 @@ class TermQuerySet(models.QuerySet):
     def changed_since_first_load(self):
         """Terms added or changed after the glossary was first filled: leaves out those still
         as the first write (a sample import, say) left them, which say nothing about edits."""
+        # A batch stamps its terms with one time (terms.writing), so the first load is the
+        # earliest created_at, and every later change is after it: two index range reads.
         first_load = Term.objects.order_by("created_at").values("created_at")[:1]
-        return self.exclude(updated_at=Subquery(first_load))
+        return self.filter(updated_at__gt=Subquery(first_load))
 
     def start_here(self, per_category=3):
         """Beginner terms to read first, up to `per_category` from each category: those most
@@ -226,7 +228,10 @@ class Term(models.Model):
             models.CheckConstraint(condition=~Q(slug=""), name="term_slug_not_empty"),
             models.CheckConstraint(condition=~Q(name=""), name="term_name_not_empty"),
         ]
-        indexes = [models.Index(fields=["-updated_at"], name="term_updated_at_idx")]
+        indexes = [
+            models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
+            models.Index(fields=["created_at"], name="term_created_at_idx"),
+        ]
 
     def __str__(self):
         return self.name

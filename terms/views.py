@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import rendering
+from terms import content_cache, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import Category, Provider, Term
@@ -111,7 +111,11 @@ class HomeView(PageMixin, TemplateView):
     )
 
     def get_context_data(self, **kwargs):
-        start_here = Term.objects.summaries().start_here()
+        # The one ranking on the home page that reads every beginner term: kept until the
+        # content changes.
+        start_here = content_cache.derived(
+            "start-here", lambda: list(Term.objects.summaries().start_here())
+        )
         return super().get_context_data(
             categories=Category.objects.with_term_count().order_by("name"),
             start_here=[(c, list(terms)) for c, terms in groupby(start_here, lambda t: t.category)],
