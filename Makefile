@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$c; break; }; done)
 
-.PHONY: run test lint format sample export clean
+.PHONY: run editor test lint format sample export clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: Glossary needs Python 3.12 or newer; none found on PATH or in pyenv. Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
@@ -18,18 +18,28 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "Installing the requirements into $(VENV)..."
+	@$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# Quiet: migrate (which also runs the system checks) says nothing unless something fails, the
+# import says one line, and the server ends its start-up lines with where to go.
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py import_glossary --if-empty terms/sample_glossary
-	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py migrate --no-input --verbosity 0
+	@$(PY) manage.py import_glossary --if-empty terms/sample_glossary
+	@$(PY) manage.py collectstatic --no-input --verbosity 0
+	@$(PY) manage.py serve --skip-checks $(HOST):$(PORT)
+
+# An editor account in one command: `make editor NAME=alice` prints a generated password;
+# GLOSSARY_EDITOR_PASSWORD=... sets one instead.
+editor: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo "usage: make editor NAME=yourname" >&2; exit 2; }
+	@$(PY) manage.py migrate --no-input --verbosity 0
+	@$(PY) manage.py make_editor "$(NAME)"
 
 # axe-core, the accessibility checker the browser tests inject into pages (npm registry, pinned).
 AXE_VERSION := 4.14.1

@@ -1,8 +1,8 @@
 """The glossary's content: terms, their children, categories and providers."""
 
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -139,8 +139,33 @@ class TermQuerySet(models.QuerySet):
         return self.order_by(Lower("name"), "pk")
 
     def recently_updated(self):
-        """The most recently added or changed first."""
-        return self.order_by("-updated_at", "-pk")
+        """The most recently added or changed first; the terms of one write (an import
+        stamps its terms with one time) by name."""
+        return self.order_by("-updated_at", Lower("name"), "pk")
+
+    def changed_since_first_load(self):
+        """Terms added or changed after the glossary was first filled: leaves out those still
+        as the first write (a sample import, say) left them, which say nothing about edits."""
+        # A batch stamps its terms with one time (terms.writing), so the first load is the
+        # earliest created_at, and every later change is after it: two index range reads.
+        first_load = Term.objects.order_by("created_at").values("created_at")[:1]
+        return self.filter(updated_at__gt=Subquery(first_load))
+
+    def start_here(self, per_category=3):
+        """Beginner terms to read first, up to `per_category` from each category: those most
+        other terms mention (the foundations the rest build on), then by name."""
+        ranked = (
+            self.filter(difficulty=Difficulty.BEGINNER)
+            .annotate(mentioned=Count("mentioned_in"))
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("category"),
+                    order_by=[F("mentioned").desc(), Lower("name")],
+                )
+            )
+        )
+        return ranked.filter(rank__lte=per_category).order_by(Lower("category__name"), "rank")
 
     def on_provider(self, provider=None, service=None):
         """Terms with a provider service: on `provider` if given, named `service` (any case)
@@ -203,7 +228,10 @@ class Term(models.Model):
             models.CheckConstraint(condition=~Q(slug=""), name="term_slug_not_empty"),
             models.CheckConstraint(condition=~Q(name=""), name="term_name_not_empty"),
         ]
-        indexes = [models.Index(fields=["-updated_at"], name="term_updated_at_idx")]
+        indexes = [
+            models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
+            models.Index(fields=["created_at"], name="term_created_at_idx"),
+        ]
 
     def __str__(self):
         return self.name

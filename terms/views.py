@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import rendering
+from terms import content_cache, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import Category, Provider, Term
@@ -111,9 +111,15 @@ class HomeView(PageMixin, TemplateView):
     )
 
     def get_context_data(self, **kwargs):
+        # The one ranking on the home page that reads every beginner term: kept until the
+        # content changes.
+        start_here = content_cache.derived(
+            "start-here", lambda: list(Term.objects.summaries().start_here())
+        )
         return super().get_context_data(
             categories=Category.objects.with_term_count().order_by("name"),
-            recent=Term.objects.summaries().recently_updated()[:8],
+            start_here=[(c, list(terms)) for c, terms in groupby(start_here, lambda t: t.category)],
+            recent=Term.objects.summaries().changed_since_first_load().recently_updated()[:8],
             # Its links go to the pages of the A–Z index.
             alphabet=alphabet(Term.objects.all(), TermListView.paginate_by, self.request.GET),
             alphabet_base=reverse("terms:term-list"),
@@ -163,6 +169,8 @@ class TermDetailView(DetailView):
             og_type="article",
             use_cases=term.use_cases.all(),
             equivalents=[(p, list(rows)) for p, rows in groupby(equivalents, lambda e: e.provider)],
+            # No Docs column while no equivalent has a URL: an empty column reads as broken.
+            has_docs=any(e.url for e in equivalents),
             faqs=faqs,
             related=[t for t in linked if t.kind == "related"],
             see_also=[t for t in linked if t.kind == "see_also"],
@@ -324,6 +332,7 @@ def search(request):
             "page_obj": page,
             "results": page.object_list if page else [],
             "facets": _facet_links(results, params) if results else [],
+            "narrowed": [value for value in narrowed.values() if value],
             "page_params": urlencode(params),
             "verbatim_url": "?" + urlencode({**params, "verbatim": "1"}),
             "noindex": True,

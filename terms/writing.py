@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from terms import linking, search
 from terms.models import FAQ, ProviderEquivalent, Term, UseCase
@@ -31,6 +32,7 @@ def batch():
         yield  # inside a batch: its end does the work
         return
     _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
+    _state.written = {}
     collecting = gc.isenabled()
     # A batch holds every row it writes until it ends; full collections of that growing heap
     # made 10,000 imported terms cost 13x 1,000 (target: at most 12x). Cycles wait till the end.
@@ -42,11 +44,31 @@ def batch():
                 if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
+                    _stamp(_state.written)
             linking.settle()
     finally:
-        _state.children = None
+        _state.children = _state.written = None
         if collecting:
             gc.enable()
+
+
+def _stamp(written):
+    """Give every term the batch wrote one time, as one change: `updated_at` (and
+    `created_at` for new terms) is the batch's end, not each save's own instant, so the terms
+    of one import sort by name among themselves, and the glossary's first load is one moment
+    that "recently updated" can leave out (Term.objects.changed_since_first_load())."""
+    if not written:
+        return
+    now = timezone.now()
+    for is_new in (True, False):
+        pks = [pk for pk, (_, new) in written.items() if new is is_new]
+        stamps = {"updated_at": now, "created_at": now} if is_new else {"updated_at": now}
+        for start in range(0, len(pks), 1000):  # SQLite caps the parameters of one statement
+            Term.objects.filter(pk__in=pks[start : start + 1000]).update(**stamps)
+    for term, is_new in written.values():
+        term.updated_at = now
+        if is_new:
+            term.created_at = now
 
 
 def _add(rows):
@@ -66,6 +88,8 @@ def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, l
             setattr(term, name, value)
         # Saved even for a change to children only: updated_at tells integrators.
         term.save()
+        was_new = _state.written.get(term.pk, (term, False))[1]
+        _state.written[term.pk] = (term, created or was_new)
         if use_cases is not None:
             if not created:
                 term.use_cases.all().delete()

@@ -63,9 +63,13 @@ def site(live_server):
     return live_server.url
 
 
-def open_page(browser, **options):
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_page(browser, viewport=DESKTOP, **options):
     """A fresh page that records console errors (CSP violations among them) and exceptions."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context = browser.new_context(viewport=viewport, **options)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
@@ -76,6 +80,13 @@ def open_page(browser, **options):
 @pytest.fixture
 def page(browser):
     context, page = open_page(browser)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context, page = open_page(browser, PHONE, is_mobile=True, has_touch=True)
     yield page
     context.close()
 
@@ -137,23 +148,144 @@ def test_focusing_a_term_link_previews_its_summary(page, site):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize(
-    "path", ["/", "/terms/", "/terms/object-storage/", "/compare/", "/search/?q=storage"]
-)
-def test_pages_have_no_serious_accessibility_violations(axe_page, site, path, scheme):
-    page = axe_page
+def serious_violations(page, url, scheme):
+    """axe-core's serious and critical findings on `url` in the `scheme` colour scheme."""
     page.emulate_media(color_scheme=scheme)
-    page.goto(site + path)
+    page.goto(url)
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [
+    return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
         for v in results["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
-    assert serious == []
-    assert page.errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/terms/", "/terms/object-storage/", "/compare/", "/search/?q=storage", "/providers/"],
+)
+def test_pages_have_no_serious_accessibility_violations(axe_page, site, path, scheme):
+    assert serious_violations(axe_page, site + path, scheme) == []
+    assert axe_page.errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/", "/terms/object-storage/", "/search/?q=storage"])
+def test_phone_layouts_have_no_serious_accessibility_violations(browser, site, path, scheme):
+    require(AXE, "run `make test` (or `make .venv/axe-core/axe.min.js`) to fetch axe-core")
+    context, page = open_page(browser, PHONE, bypass_csp=True)
+    try:
+        assert serious_violations(page, site + path, scheme) == []
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+# Layout fixes, each at the width where it broke.
+
+
+def bottom(locator):
+    box = locator.bounding_box()
+    return box["y"] + box["height"]
+
+
+def test_phone_search_shows_the_first_result_on_the_first_screen(phone, site):
+    phone.goto(site + "/search/?q=storage")
+    assert bottom(phone.locator(".search-hits > li").first) <= PHONE["height"]
+    facets = phone.locator("details.facets")
+    assert facets.get_attribute("open") is None
+    facets.locator("summary").click()
+    assert facets.get_by_role("link", name="Storage", exact=True).is_visible()
+    assert phone.errors == []
+
+
+def test_desktop_search_shows_the_facets_beside_the_results(page, site):
+    page.goto(site + "/search/?q=storage")
+    facet = page.locator("details.facets").get_by_role("link", name="Storage", exact=True)
+    assert facet.is_visible()
+    first = page.locator(".search-hits > li").first
+    assert facet.bounding_box()["x"] < first.bounding_box()["x"]
+    assert bottom(first) <= DESKTOP["height"]
+
+
+def test_phone_term_page_names_each_clouds_service_on_the_first_screen(phone, site):
+    phone.goto(site + "/terms/object-storage/")
+    strip = phone.locator(".equivalents-strip")
+    assert "Amazon S3" in strip.inner_text()
+    assert bottom(strip) <= PHONE["height"]
+    strip.get_by_role("link", name="Notes for each provider").click()
+    phone.wait_for_url("**/terms/object-storage/#providers")
+    assert phone.locator("#providers").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+
+
+def test_phone_term_page_without_docs_urls_has_no_docs_column(phone, site):
+    phone.goto(site + "/terms/object-storage/")
+    table = phone.locator("table.equivalents")
+    assert table.locator("thead th").all_inner_texts() == ["Provider", "Service", "Note"]
+    box = phone.locator(".table-scroll").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert box[0] <= box[1]
+
+
+def test_provider_cards_hold_their_counts_at_desktop_width(page, site):
+    page.goto(site + "/providers/")
+    spilled = page.evaluate(
+        """[...document.querySelectorAll('.category-grid a')].filter(card => {
+            const outer = card.getBoundingClientRect();
+            const inner = card.querySelector('.count').getBoundingClientRect();
+            return inner.right > outer.right || inner.bottom > outer.bottom;
+        }).map(card => card.innerText)"""
+    )
+    assert spilled == []
+    assert page.locator(".category-grid .count").count() == 4
+
+
+@pytest.mark.parametrize(
+    ("viewport", "path"), [(DESKTOP, "/providers/"), (PHONE, "/no-such-page/")]
+)
+def test_footer_sits_at_the_bottom_of_a_short_page(browser, site, viewport, path):
+    context, page = open_page(browser, viewport)
+    try:
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollHeight") == viewport["height"]
+        assert bottom(page.locator(".site-footer")) == viewport["height"]
+    finally:
+        context.close()
+
+
+def test_footer_api_link_opens_the_api_documentation(page, site):
+    page.goto(site + "/")
+    page.locator(".site-footer").get_by_role("link", name="API").click()
+    page.wait_for_url("**/api/v1/docs/")
+    assert "API" in page.title()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_home_puts_the_start_here_path_on_the_first_screen(browser, site, viewport):
+    context, page = open_page(browser, viewport)
+    try:
+        page.goto(site + "/")
+        heading = page.get_by_role("heading", name="New to the cloud? Start here")
+        assert heading.bounding_box()["y"] < viewport["height"]
+        page.locator(".start-here").get_by_role("link", name="Object Storage").click()
+        page.wait_for_url("**/terms/object-storage/")
+        assert page.locator(".badge-beginner").is_visible()
+    finally:
+        context.close()
+
+
+def test_home_recently_updated_shows_an_edit_not_the_sample_import(page, site):
+    from terms import writing
+    from terms.models import Term
+
+    page.goto(site + "/")
+    recent = page.locator("section[aria-labelledby=recent-heading]")
+    assert "No term has been added or changed" in recent.inner_text()
+    writing.replace_term(Term.objects.get(slug="kubernetes"), {"aliases": ["K8s", "Kube"]})
+    page.reload()
+    assert recent.locator(".recent a").all_inner_texts() == ["Kubernetes"]
 
 
 @pytest.mark.parametrize(

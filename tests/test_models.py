@@ -155,3 +155,29 @@ def test_with_related_loads_any_number_of_terms_in_constant_queries(django_asser
 def test_every_model_has_a_readable_str(model):
     make_term("Model Training", children=1)
     assert str(model.objects.first())
+
+
+def test_start_here_takes_beginner_terms_most_mentioned_first_up_to_the_limit():
+    basics = [make_term(f"Basic {i}", category="storage") for i in range(4)]
+    make_term("Deep Dive", category="storage", difficulty="advanced")
+    make_term("Gateway Basics", category="networking")
+    mentioning = make_term("Mentioner", category="compute", difficulty="advanced")
+    mentioning.mentions.add(basics[3])
+    picked = [
+        (t.category.slug, t.name) for t in Term.objects.summaries().start_here(per_category=3)
+    ]
+    assert picked == [
+        ("networking", "Gateway Basics"),
+        ("storage", "Basic 3"),
+        ("storage", "Basic 0"),
+        ("storage", "Basic 1"),
+    ]
+
+
+def test_changed_since_first_load_leaves_out_terms_the_first_import_left_alone(sample):
+    from terms import writing
+
+    assert not Term.objects.changed_since_first_load().exists()
+    term = Term.objects.get(slug="kubernetes")
+    writing.replace_term(term, {"aliases": ["K8s"]})
+    assert list(Term.objects.changed_since_first_load()) == [term]

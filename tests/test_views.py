@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from terms.models import Category, Provider, ProviderEquivalent
+from terms.models import Category, Provider, ProviderEquivalent, Term
 from tests.conftest import make_term
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,29 @@ def test_home_lists_recently_updated_terms(client, storage):
     assert "Data Lake" in text(get(client, "home"))
 
 
+def test_home_starts_newcomers_with_beginner_terms_by_category(client, storage):
+    make_term("Snapshot Lifecycle", category="storage", difficulty="advanced")
+    start = start_here(get(client, "home"))
+    assert 'href="/categories/storage/">Storage</a>' in start
+    assert "Object Storage" in start
+    assert "Snapshot Lifecycle" not in start
+
+
+def test_home_recently_updated_leaves_out_the_untouched_first_import(client, sample):
+    from terms import writing
+
+    writing.replace_term(Term.objects.get(slug="kubernetes"), {"aliases": ["K8s"]})
+    page = text(get(client, "home"))
+    recent = page[page.index('id="recent-heading"') : page.index('id="az-heading"')]
+    assert re.findall(r'class="term-link"[^>]*>([^<]+)<', recent) == ["Kubernetes"]
+
+
+def test_home_says_when_nothing_changed_since_the_first_load(client, sample):
+    page = text(get(client, "home"))
+    assert "No term has been added or changed since the glossary was first loaded." in page
+    assert 'href="/feed/">Follow new and changed terms' in page
+
+
 def test_home_az_strip_links_letters_that_have_terms(client, storage):
     assert 'href="/terms/#letter-D"' in text(get(client, "home"))
 
@@ -72,8 +95,29 @@ def test_home_az_strip_disables_letters_without_terms(client, storage):
     assert '<span aria-disabled="true">Z</span>' in text(get(client, "home"))
 
 
+def test_home_keeps_its_start_here_path_until_the_content_changes(
+    client, transactional_db, django_assert_max_num_queries
+):
+    from terms import writing
+
+    term = make_term("Object Storage", category="storage")
+    assert "Object Storage" in start_here(get(client, "home"))
+    with django_assert_max_num_queries(4):  # the generation, categories, recent, A–Z
+        assert "Object Storage" in start_here(get(client, "home"))
+    writing.replace_term(term, {"difficulty": "advanced"})
+    assert "Object Storage" not in start_here(get(client, "home"))
+
+
+def start_here(response):
+    """The home page's start-here section, or "" when it has none."""
+    page = text(response)
+    start = page.find('id="start-heading"')
+    return page[start : page.index('id="categories-heading"')] if start >= 0 else ""
+
+
 def test_home_runs_a_constant_number_of_queries(client, glossary, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # On a live site, one more reads the content generation (see the test above).
+    with django_assert_max_num_queries(4):
         response = get(client, "home")
     assert response.status_code == 200
 
@@ -214,6 +258,31 @@ def test_term_page_lists_providers_in_fixed_order(client, storage):
 
 def test_term_page_links_provider_docs(client, storage):
     assert 'href="https://docs.example/"' in text(get(client, "term-detail", "object-storage"))
+
+
+def test_term_page_hides_the_docs_column_when_no_equivalent_has_a_url(client, storage):
+    ProviderEquivalent.objects.update(url="")
+    page = text(get(client, "term-detail", "object-storage"))
+    assert '<th scope="col">Note</th></tr>' in page
+    assert ">Docs</th>" not in page
+
+
+def test_term_page_shows_the_docs_column_when_one_equivalent_has_a_url(client, storage):
+    ProviderEquivalent.objects.exclude(service="Amazon S3").update(url="")
+    assert '<th scope="col">Docs</th>' in text(get(client, "term-detail", "object-storage"))
+
+
+def test_term_page_names_each_providers_service_before_the_definition(client, storage):
+    page = text(get(client, "term-detail", "object-storage"))
+    strip = page.index('class="equivalents-strip"')
+    assert strip < page.index('class="definition"')
+    assert "<dt>AWS</dt><dd>Amazon S3</dd>" in page[strip:]
+    assert 'href="#providers"' in page[strip:]
+
+
+def test_term_page_without_equivalents_has_no_strip(client, term):
+    ProviderEquivalent.objects.all().delete()
+    assert "equivalents-strip" not in text(get(client, "term-detail", term.slug))
 
 
 def test_term_page_shows_faqs_as_details(client, term):
@@ -516,6 +585,18 @@ def test_search_says_when_nothing_matches(client, storage):
     assert "Nothing matches" in text(get(client, "search", q="zebra"))
 
 
+def test_search_facets_are_a_closed_panel_after_the_count(client, storage):
+    page = text(get(client, "search", q="storage"))
+    assert page.index('class="result-count"') < page.index('<details class="facets"')
+    assert '<details class="facets" data-open-from=' in page
+
+
+def test_search_facet_panel_says_how_many_facets_are_selected(client, storage):
+    page = text(get(client, "search", q="storage", category="storage"))
+    assert "Narrow the results <span" in page
+    assert "(1 selected)" in page
+
+
 def test_search_page_has_the_header_search_box_filled_in(client, storage):
     assert 'id="site-search" name="q" value="blob"' in text(get(client, "search", q="blob"))
 
@@ -539,6 +620,13 @@ def test_500_page_leaks_nothing(client, db):
     page = render_to_string("500.html")
     assert "Something went wrong" in page
     assert "Traceback" not in page
+
+
+# Every page
+
+
+def test_footer_api_link_goes_to_the_api_documentation(client, db):
+    assert f'<a href="{reverse("api:docs")}">API</a>' in text(get(client, "home"))
 
 
 # Sitemap, robots, feed

@@ -161,3 +161,21 @@ def test_the_link_index_is_reused_between_saves(transactional_db):
     assert 'href="/terms/beta-store/"' in first.definition_html
     assert 'href="/terms/beta-store/"' in Term.objects.get(name="Gamma Store").definition_html
     assert linking.link_index()[0].get("gamma store").slug == "gamma-store"
+
+
+def test_terms_written_in_one_batch_share_one_time(db):
+    import_entries([entry("Nimbus Store"), entry("Nimbus Queue"), entry("Nimbus Cache")])
+    times = set(Term.objects.values_list("created_at", "updated_at"))
+    assert len(times) == 1
+    (created, updated), *_ = times
+    assert created == updated
+
+
+def test_a_change_in_a_later_batch_moves_only_that_terms_updated_at(db):
+    import_entries([entry("Nimbus Store"), entry("Nimbus Queue")])
+    store = Term.objects.get(name="Nimbus Store")
+    writing.replace_term(store, {"definition": "Changed. It still has two sentences."})
+    stored = dict(Term.objects.values_list("name", "updated_at"))
+    assert stored["Nimbus Store"] > stored["Nimbus Queue"]
+    assert store.updated_at == stored["Nimbus Store"]
+    assert Term.objects.get(pk=store.pk).created_at < store.updated_at

@@ -60,3 +60,14 @@
     if (event.key === "Escape") hide();
   });
 })();
+
+// Panels that start closed so a phone shows what matters first (the search page's facets)
+// open where the screen is wide enough for them to sit beside it: data-open-from="40rem".
+(function () {
+  "use strict";
+  var panels = document.querySelectorAll("details[data-open-from]");
+  for (var i = 0; i < panels.length; i++) {
+    var width = panels[i].getAttribute("data-open-from");
+    if (window.matchMedia("(min-width: " + width + ")").matches) panels[i].open = true;
+  }
+})();
