@@ -201,6 +201,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "terms.pagination.PageNumberWithSizePagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "terms.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "terms.api_errors.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Counted in the default cache: per process with LocMem, shared across workers with Redis.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -227,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "terms.openapi.document_errors",
+        "terms.openapi.document_list_caps",
     ],
 }
 

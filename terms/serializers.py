@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from terms import writing
+from terms import textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -322,9 +322,14 @@ class FAQWriteSerializer(serializers.ModelSerializer):
         fields = ["question", "answer"]
 
 
-def _term_slugs(help_text):
+def _term_slugs(section, help_text):
     # Plain slugs here; `validate` turns them into terms with one query for both lists.
-    return serializers.ListField(child=serializers.SlugField(), required=False, help_text=help_text)
+    return serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        max_length=textformat.MAX_ITEMS[section],
+        help_text=help_text,
+    )
 
 
 def _equivalent_key(equivalent):
@@ -354,15 +359,25 @@ class TermWriteSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=Category.objects.all(), help_text="The category's slug."
     )
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=serializers.CharField(max_length=textformat.MAX_ALIAS),
         required=False,
+        max_length=textformat.MAX_ITEMS[textformat.ALIASES],
         help_text="Other names and abbreviations.",
     )
-    use_cases = UseCaseSerializer(many=True, required=False)
-    provider_equivalents = ProviderEquivalentWriteSerializer(many=True, required=False)
-    faqs = FAQWriteSerializer(many=True, required=False)
-    related_terms = _term_slugs("Slugs of related terms (the relation goes both ways).")
-    see_also = _term_slugs("Slugs of terms to read next.")
+    # A list over its cap is refused before any of its items is validated.
+    use_cases = UseCaseSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.USE_CASES]
+    )
+    provider_equivalents = ProviderEquivalentWriteSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.EQUIVALENTS]
+    )
+    faqs = FAQWriteSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.FAQS]
+    )
+    related_terms = _term_slugs(
+        textformat.RELATED, "Slugs of related terms (the relation goes both ways)."
+    )
+    see_also = _term_slugs(textformat.SEE_ALSO, "Slugs of terms to read next.")
 
     class Meta:
         model = Term
