@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "terms.openapi.document_errors",
         "terms.openapi.document_list_caps",
+        "terms.openapi.document_public_reads",
+        "terms.openapi.document_empty_filters",
     ],
 }
 

@@ -144,3 +144,25 @@ def document_list_caps(result, generator, request, public):
             if prop.get("type") == "array" and cap is not None:
                 prop["maxItems"] = cap
     return result
+
+
+def document_public_reads(result, generator, request, public):
+    """Spectacular hook: reads need no credentials (DjangoModelPermissionsOrAnonReadOnly),
+    which drf-spectacular cannot tell from that permission class."""
+    for operations in result["paths"].values():
+        for method, operation in operations.items():
+            security = operation.get("security")
+            if method in {"get", "head"} and security is not None and {} not in security:
+                security.append({})
+    return result
+
+
+def document_empty_filters(result, generator, request, public):
+    """Spectacular hook: a filter given empty (`?difficulty=`, as an HTML form sends it)
+    filters nothing rather than failing; `allowEmptyValue` says so."""
+    from terms.filters import TermFilter
+
+    for parameter in result["paths"]["/api/v1/terms/"]["get"]["parameters"]:
+        if parameter["in"] == "query" and parameter["name"] in TermFilter.base_filters:
+            parameter["allowEmptyValue"] = True
+    return result

@@ -254,3 +254,36 @@ def test_a_stored_summary_is_capped(db):
     term = make_term("Long One", definition="long " * 1_000)
     term.refresh_from_db()
     assert len(term.summary) <= rendering.MAX_SUMMARY
+
+
+# What the schema promises
+
+
+def test_a_number_where_the_schema_says_text_is_refused(editor_api):
+    payload = {**term_payload(), "name": 0, "faqs": [{"question": 1, "answer": "A."}]}
+    response = editor_api.post("/api/v1/terms/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": ["Not a valid string."],
+        "faqs[0].question": ["Not a valid string."],
+    }
+
+
+@pytest.mark.parametrize("size", ["null", "0", "-1", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_one_is_a_400(client, size):
+    response = client.get("/api/v1/terms/", {"page_size": size})
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
+
+
+def test_a_page_size_over_the_maximum_lists_the_maximum(client):
+    for i in range(101):
+        make_term(f"Term {i:03}")
+    response = client.get("/api/v1/terms/", {"page_size": "500"})
+    assert len(response.json()["results"]) == 100
+
+
+def test_schema_says_reads_need_no_credentials_and_writes_do(api_schema):
+    terms = api_schema["paths"]["/api/v1/terms/"]
+    assert {} in terms["get"]["security"]
+    assert {} not in terms["post"]["security"]
