@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import linking, rendering, writing
+from terms import linking, rendering, textformat, writing
 from terms.importers import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -68,6 +68,15 @@ class TermAdminForm(forms.ModelForm):
                 params={"other": clash.name},
             )
         return name
+
+    def clean_aliases(self):
+        aliases = self.cleaned_data["aliases"]
+        cap = textformat.MAX_ITEMS[textformat.ALIASES]
+        if len(aliases) > cap:
+            raise forms.ValidationError(
+                "At most %(cap)d aliases.", code="too_many", params={"cap": cap}
+            )
+        return aliases
 
     def _not_self(self, field):
         terms = self.cleaned_data.get(field)
@@ -130,22 +139,34 @@ def _content_length(request):
         return 0
 
 
-class UseCaseInline(admin.StackedInline):
+class CappedInline:
+    """Refuses more forms than max_num, as a crafted POST may send (Django only hides the
+    "Add another" link)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+
+# The caps of the text format and the API, so that every term exports and imports again.
+class UseCaseInline(CappedInline, admin.StackedInline):
     model = UseCase
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.USE_CASES]
     fields = [("organization", "position"), "title", "description", "outcome"]
 
 
-class ProviderEquivalentInline(admin.TabularInline):
+class ProviderEquivalentInline(CappedInline, admin.TabularInline):
     model = ProviderEquivalent
     form = ProviderEquivalentForm
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.EQUIVALENTS]
     fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(CappedInline, admin.StackedInline):
     model = FAQ
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.FAQS]
     fields = [("question", "position"), "answer"]
 
 

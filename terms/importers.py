@@ -288,19 +288,20 @@ def import_entries(entries, *, dry_run=False, rename=False):
     """
     plan = _Plan(entries)
     report = ImportReport()
-    for entry in entries:
-        term = plan.existing[entry.slug]
-        if term is not None and term.name != entry.name:
-            report.renamed.append((term.name, entry.name))
-    if report.renamed and not (rename or dry_run):
+    renames = [
+        (entry, term)
+        for entry in entries
+        if (term := plan.existing[entry.slug]) is not None and term.name != entry.name
+    ]
+    if renames and not (rename or dry_run):
         raise ImportFailed(
             [
                 f"{entry.source}:1: '{entry.name}' would rename the existing term '{term.name}'; "
                 "import with --rename (admin: 'Rename existing terms') if that is meant"
-                for entry in entries
-                if (term := plan.existing[entry.slug]) is not None and term.name != entry.name
+                for entry, term in renames
             ]
         )
+    report.renamed = [(term.name, entry.name) for entry, term in renames]
     with transaction.atomic(), writing.batch():
         categories = _categories(entries, report)
         changed = []

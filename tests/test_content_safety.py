@@ -142,3 +142,49 @@ def test_head_works_where_get_does(client, path):
     response = client.head(path)
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_admin_refuses_more_aliases_than_an_entry_may_hold(client, editor):
+    client.force_login(editor)
+    term = make_term("Many Names")
+    data = {
+        "name": term.name,
+        "slug": term.slug,
+        "aliases": "\n".join(f"Alias {i}" for i in range(51)),
+        "category": str(term.category_id),
+        "difficulty": term.difficulty,
+        "definition": term.definition,
+        **inline_management("use_cases"),
+        **inline_management("provider_equivalents"),
+        **inline_management("faqs"),
+    }
+    response = client.post(change_url(term), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"aliases": ["At most 50 aliases."]}
+
+
+def test_admin_refuses_more_faqs_than_an_entry_may_hold(client, editor):
+    client.force_login(editor)
+    term = make_term("Many Questions")
+    faqs = {}
+    for i in range(51):
+        faqs |= {
+            f"faqs-{i}-question": f"Question {i}?",
+            f"faqs-{i}-answer": "Yes.",
+            f"faqs-{i}-position": str(i),
+        }
+    data = {
+        "name": term.name,
+        "slug": term.slug,
+        "aliases": "",
+        "category": str(term.category_id),
+        "difficulty": term.difficulty,
+        "definition": term.definition,
+        **inline_management("use_cases"),
+        **inline_management("provider_equivalents"),
+        **inline_management("faqs", total=51),
+        **faqs,
+    }
+    response = client.post(change_url(term), data)
+    assert response.status_code == 200
+    assert not term.faqs.exists()
