@@ -41,6 +41,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _local_secret_key()
 DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "terms.api_errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

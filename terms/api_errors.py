@@ -2,12 +2,12 @@
 
 DRF's exception handler covers what views raise; the pieces here cover what it does not: a
 body nested too deeply for Python's JSON decoder, a body over Django's size limit, and a
-server error, which Django would otherwise answer with the site's HTML page.
+CSRF failure or a server error, which Django would otherwise answer with an HTML page.
 """
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 
@@ -33,6 +33,14 @@ def as_api_exception(exc):
     if isinstance(exc, RequestDataTooBig):
         return BodyTooLarge()
     return exc
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON under /api/ (a plain view there, such as the health probe,
+    is not DRF's), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF Failed: {reason}"}, status=403)
+    return csrf.csrf_failure(request, reason)
 
 
 def server_error(request):

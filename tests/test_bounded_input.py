@@ -287,3 +287,19 @@ def test_schema_says_reads_need_no_credentials_and_writes_do(api_schema):
     terms = api_schema["paths"]["/api/v1/terms/"]
     assert {} in terms["get"]["security"]
     assert {} not in terms["post"]["security"]
+
+
+def test_a_csrf_failure_under_the_api_is_json(editor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post("/api/v1/health/")
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("CSRF Failed")
+
+
+def test_a_csrf_failure_on_a_page_stays_html(editor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post("/admin/terms/term/add/")
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
