@@ -8,3 +8,4 @@ urlpatterns = [
 ]
 
 handler404 = "terms.views.page_not_found"
+handler500 = "terms.api_errors.server_error"

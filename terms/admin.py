@@ -10,9 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import linking, rendering, writing
-from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
+from terms import linking, rendering, textformat, writing
+from terms.importers import (
+    MAX_UPLOAD_BYTES,
+    ImportFailed,
+    export_term,
+    import_entries,
+    parse_sources,
+    upload_sources,
+)
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -28,7 +36,9 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        lines = [line.strip() for line in text.splitlines()]
+        # Only newlines separate items: str.splitlines() also splits at U+2028, U+0085 and
+        # form feeds, which an imported alias may hold.
+        lines = [line.strip() for line in text.split("\n")]
         return [line for line in lines if line]
 
 
@@ -58,6 +68,15 @@ class TermAdminForm(forms.ModelForm):
                 params={"other": clash.name},
             )
         return name
+
+    def clean_aliases(self):
+        aliases = self.cleaned_data["aliases"]
+        cap = textformat.MAX_ITEMS[textformat.ALIASES]
+        if len(aliases) > cap:
+            raise forms.ValidationError(
+                "At most %(cap)d aliases.", code="too_many", params={"cap": cap}
+            )
+        return aliases
 
     def _not_self(self, field):
         terms = self.cleaned_data.get(field)
@@ -101,24 +120,53 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label="Preview only", required=False, initial=True, help_text="Report; write nothing."
     )
+    rename = forms.BooleanField(
+        label="Rename existing terms",
+        required=False,
+        help_text="Let an entry rename the stored term it matches (Café for Cafe, or a change "
+        "of letter case). Without it such an import is refused; the preview lists them.",
+    )
 
 
-class UseCaseInline(admin.StackedInline):
+# Multipart framing around the files: boundaries, headers and the form's other fields.
+MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 2**20
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class CappedInline:
+    """Refuses more forms than max_num, as a crafted POST may send (Django only hides the
+    "Add another" link)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+
+# The caps of the text format and the API, so that every term exports and imports again.
+class UseCaseInline(CappedInline, admin.StackedInline):
     model = UseCase
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.USE_CASES]
     fields = [("organization", "position"), "title", "description", "outcome"]
 
 
-class ProviderEquivalentInline(admin.TabularInline):
+class ProviderEquivalentInline(CappedInline, admin.TabularInline):
     model = ProviderEquivalent
     form = ProviderEquivalentForm
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.EQUIVALENTS]
     fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(CappedInline, admin.StackedInline):
     model = FAQ
     extra = 0
+    max_num = textformat.MAX_ITEMS[textformat.FAQS]
     fields = [("question", "position"), "answer"]
 
 
@@ -185,24 +233,41 @@ class TermAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.import_view)
+        view = self.admin_site.admin_view(csrf_exempt(self.import_view))
         return [path("import/", view, name="terms_term_import"), *super().get_urls()]
 
     def import_view(self, request):
-        """Upload entry files: preview what would change, or import them all or nothing."""
+        """Upload entry files: preview what would change, or import them all or nothing.
+
+        CSRF is checked only once the upload's size is known to be under the cap: checking it
+        first would read the whole body.
+        """
         if not (
             request.user.has_perm("terms.add_term") and request.user.has_perm("terms.change_term")
         ):
             raise PermissionDenied
+        if request.method == "POST" and _content_length(request) > MAX_UPLOAD_REQUEST_BYTES:
+            errors = [f"the upload is over {MAX_UPLOAD_BYTES // 2**20} MiB; nothing was read"]
+            response = self._import_page(request, ImportForm(), errors=errors)
+            response.status_code = 413
+            return response
+        return csrf_protect(self._import)(request)
+
+    def _import(self, request):
         form = ImportForm(request.POST or None, request.FILES or None)
         report = errors = dry_run = None
         if request.method == "POST" and form.is_valid():
             dry_run = form.cleaned_data["dry_run"]
             try:
                 entries = parse_sources(upload_sources(form.cleaned_data["files"]))
-                report = import_entries(entries, dry_run=dry_run)
+                report = import_entries(
+                    entries, dry_run=dry_run, rename=form.cleaned_data["rename"]
+                )
             except ImportFailed as exc:
                 errors = exc.errors
+        return self._import_page(request, form, report=report, errors=errors, dry_run=dry_run)
+
+    def _import_page(self, request, form, report=None, errors=None, dry_run=None):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -28,12 +28,13 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework import permissions, renderers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import serializers
+from terms import api_errors, serializers
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -265,10 +266,14 @@ class EquivalentViewSet(viewsets.ViewSet):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with validation errors keyed by field path (`use_cases[1].outcome`)."""
+    """DRF's handler, with validation errors keyed by field path (`use_cases[1].outcome`);
+    a body that does not parse is a 400 of the same shape."""
+    exc = api_errors.as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         response.data = flatten_errors(response.data)
+    elif response is not None and isinstance(exc, ParseError):
+        response.data = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]}
     return response
 
 
@@ -285,6 +290,8 @@ def flatten_errors(errors, prefix=""):
     for key, value in items:
         if isinstance(key, int):
             path = f"{prefix}[{key}]"
+        elif key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+            path = prefix  # a nested list's own errors (too many items) are the list's
         else:
             path = f"{prefix}.{key}" if prefix else str(key)
         flat.update(flatten_errors(value, path))

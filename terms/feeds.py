@@ -7,8 +7,18 @@ from django.utils.feedgenerator import Atom1Feed
 from terms.models import Term
 
 
+class PlainTextSummaryFeed(Atom1Feed):
+    """Atom with each summary declared as text: summaries are plain text that editors typed,
+    and Django's `type="html"` would have feed readers render any markup in them."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"]:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class RecentTermsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainTextSummaryFeed
     title = "Glossary: new and updated terms"
     subtitle = "Cloud and AI terms, most recently added or changed first."
     link = reverse_lazy("terms:home")

@@ -15,6 +15,7 @@ from terms.models import Category, Difficulty, Provider, Term
 
 # The schema cannot see through `method=` to the slug it filters on.
 PROVIDER_SLUG = extend_schema_field(OpenApiTypes.STR)
+LETTER = r"^[A-Za-z#]$"
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -84,10 +85,12 @@ class TermPageFilter(filters.FilterSet):
 class TermFilter(TermPageFilter):
     """The API's term list: the reader's filters and more."""
 
-    letter = filters.CharFilter(
-        method="filter_letter",
-        validators=[RegexValidator(r"^[A-Za-z#]$", "Give one letter, or # for the rest.")],
-        help_text="Only terms whose name starts with this letter; `#` for digits and symbols.",
+    letter = extend_schema_field({"type": "string", "pattern": LETTER})(
+        filters.CharFilter(
+            method="filter_letter",
+            validators=[RegexValidator(LETTER, "Give one letter, or # for the rest.")],
+            help_text="Only terms whose name starts with this letter; `#` for digits and symbols.",
+        )
     )
     updated_since = UtcDateTimeFilter(
         field_name="updated_at",

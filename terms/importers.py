@@ -5,7 +5,6 @@ writes happen in one transaction. A term whose stored content already equals
 its entry is not written at all, so re-importing unchanged files is a no-op.
 """
 
-import io
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,8 @@ from terms import textformat, writing
 from terms.models import Category, Provider, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
+# One entry is a few kilobytes; these bound what a single file or line may cost to read.
+MAX_ENTRY_BYTES = 2**20
 
 
 class ImportFailed(Exception):
@@ -34,6 +35,8 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     categories_created: list[str] = field(default_factory=list)
+    # (stored name, name in the entry) of each existing term the import renames.
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def entry_files(paths):
@@ -75,38 +78,60 @@ def parse_sources(sources):
 
 
 def upload_sources(uploaded_files, max_bytes=MAX_UPLOAD_BYTES):
-    """(name, bytes) pairs from uploaded .txt entries and .zip archives of them."""
-    sources, total = [], 0
+    """(name, bytes) pairs from uploaded .txt entries and .zip archives of them.
+
+    Sizes are checked before anything is read: the upload's as received, a zip member's as
+    its archive declares it (inflating stops there too)."""
+    too_big = ImportFailed([f"the upload holds more than {max_bytes // 2**20} MiB of entries"])
+    sources, total, errors = [], 0, []
     for upload in uploaded_files:
-        data = upload.read()
+        if upload.size > max_bytes:
+            raise too_big
         if upload.name.lower().endswith(".zip"):
             try:
-                archive = zipfile.ZipFile(io.BytesIO(data))
+                archive = zipfile.ZipFile(upload)
                 members = [m for m in archive.infolist() if m.filename.lower().endswith(".txt")]
-                # Declared sizes are checked before anything is inflated.
                 total += sum(member.file_size for member in members)
                 if total > max_bytes:
-                    break
-                sources += [
-                    (f"{upload.name}/{member.filename}", archive.read(member))
-                    for member in sorted(members, key=lambda m: m.filename)
-                ]
+                    raise too_big
+                for member in sorted(members, key=lambda m: m.filename):
+                    name = f"{upload.name}/{member.filename}"
+                    if member.file_size > MAX_ENTRY_BYTES:
+                        errors.append(_entry_too_big(name))
+                    else:
+                        with archive.open(member) as file:
+                            sources.append((name, file.read(MAX_ENTRY_BYTES + 1)))
             except zipfile.BadZipFile:
                 raise ImportFailed([f"{upload.name}: not a valid .zip archive"]) from None
         else:
-            total += len(data)
-            sources.append((upload.name, data))
-    if total > max_bytes:
-        raise ImportFailed([f"the upload holds more than {max_bytes // 2**20} MiB of entries"])
+            total += upload.size
+            if total > max_bytes:
+                raise too_big
+            if upload.size > MAX_ENTRY_BYTES:
+                errors.append(_entry_too_big(upload.name))
+            else:
+                sources.append((upload.name, upload.read()))
+    if errors:
+        raise ImportFailed(errors)
     return sources
 
 
-def import_paths(paths, *, dry_run=False):
+def _entry_too_big(name):
+    return f"{name}: over {MAX_ENTRY_BYTES // 2**10} KiB, too big for one entry; not read"
+
+
+def read_files(paths):
+    """(name, bytes) of each entry file, refusing files too big for an entry unread."""
+    errors = [_entry_too_big(path) for path in paths if path.stat().st_size > MAX_ENTRY_BYTES]
+    if errors:
+        raise ImportFailed(errors)
+    return ((str(path), path.read_bytes()) for path in paths)
+
+
+def import_paths(paths, *, dry_run=False, rename=False):
     """Import entry files and folders; see `import_entries`."""
     files = entry_files(paths)
-    return import_entries(
-        parse_sources((str(path), path.read_bytes()) for path in files), dry_run=dry_run
-    )
+    return import_entries(parse_sources(read_files(files)), dry_run=dry_run, rename=rename)
 
 
 def entry_for_term(term):
@@ -255,10 +280,28 @@ class _Plan:
         return [textformat.Link(name) for name in names]
 
 
-def import_entries(entries, *, dry_run=False):
-    """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem."""
+def import_entries(entries, *, dry_run=False, rename=False):
+    """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem.
+
+    An entry whose name differs from the stored term it matches (`Café` for `Cafe`, or only
+    in letter case) renames that term: a dry run reports it, an import needs `rename`.
+    """
     plan = _Plan(entries)
     report = ImportReport()
+    renames = [
+        (entry, term)
+        for entry in entries
+        if (term := plan.existing[entry.slug]) is not None and term.name != entry.name
+    ]
+    if renames and not (rename or dry_run):
+        raise ImportFailed(
+            [
+                f"{entry.source}:1: '{entry.name}' would rename the existing term '{term.name}'; "
+                "import with --rename (admin: 'Rename existing terms') if that is meant"
+                for entry, term in renames
+            ]
+        )
+    report.renamed = [(term.name, entry.name) for entry, term in renames]
     with transaction.atomic(), writing.batch():
         categories = _categories(entries, report)
         changed = []

@@ -97,6 +97,7 @@ ERROR_DESCRIPTIONS = {
     "401": ("Error", "Writes need a token (`Authorization: Token <key>`) or a session."),
     "403": ("Error", "Signed in, but without the model permission this change needs."),
     "404": ("Error", "No such object, or a page past the end."),
+    "413": ("Error", "The body is over the size limit."),
     "429": ("Error", "Over the rate limit; `Retry-After` says how many seconds to wait."),
 }
 
@@ -113,7 +114,7 @@ def document_errors(result, generator, request, public):
             if method == "get" and params - {"page", "page_size"}:
                 codes.add("400")
             if method in {"post", "put", "patch", "delete"}:
-                codes |= {"401", "403"} | ({"400"} if method != "delete" else set())
+                codes |= {"401", "403"} | ({"400", "413"} if method != "delete" else set())
             # Errors come in the negotiated format: text for `?format=txt`.
             as_text = "text/plain" in operation["responses"].get("200", {}).get("content", {})
             for code in sorted(codes):
@@ -126,4 +127,42 @@ def document_errors(result, generator, request, public):
                 operation["responses"].setdefault(
                     code, {"description": description, "content": content}
                 )
+    return result
+
+
+def document_list_caps(result, generator, request, public):
+    """Spectacular hook: `maxItems` for the nested lists of a term write, which drf-spectacular
+    leaves out for a ListSerializer's max_length."""
+    from terms.serializers import TermWriteSerializer
+
+    fields = TermWriteSerializer().fields
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name not in {"TermWriteRequest", "PatchedTermWriteRequest"}:
+            continue
+        for field_name, prop in schema["properties"].items():
+            cap = getattr(fields[field_name], "max_length", None)
+            if prop.get("type") == "array" and cap is not None:
+                prop["maxItems"] = cap
+    return result
+
+
+def document_public_reads(result, generator, request, public):
+    """Spectacular hook: reads need no credentials (DjangoModelPermissionsOrAnonReadOnly),
+    which drf-spectacular cannot tell from that permission class."""
+    for operations in result["paths"].values():
+        for method, operation in operations.items():
+            security = operation.get("security")
+            if method in {"get", "head"} and security is not None and {} not in security:
+                security.append({})
+    return result
+
+
+def document_empty_filters(result, generator, request, public):
+    """Spectacular hook: a filter given empty (`?difficulty=`, as an HTML form sends it)
+    filters nothing rather than failing; `allowEmptyValue` says so."""
+    from terms.filters import TermFilter
+
+    for parameter in result["paths"]["/api/v1/terms/"]["get"]["parameters"]:
+        if parameter["in"] == "query" and parameter["name"] in TermFilter.base_filters:
+            parameter["allowEmptyValue"] = True
     return result

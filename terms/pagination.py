@@ -4,6 +4,7 @@ Its own module because settings name it: importing `terms.api` from REST_FRAMEWO
 import DRF's generic views before they are ready.
 """
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -13,6 +14,25 @@ class PageNumberWithSizePagination(PageNumberPagination):
     # Set by a list whose `count` stops short of every match (a search lists its best
     # MAX_RESULTS terms).
     count_capped = False
+
+    def get_page_size(self, request):
+        """The size asked for, at most max_page_size; a size that is not a whole number of
+        at least 1 is a 400 (DRF's would quietly use the default)."""
+        asked = request.query_params.get(self.page_size_query_param, "")
+        if not asked:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
+            message = f"Give a whole number from 1 (at most {self.max_page_size} are listed)."
+            raise ValidationError({self.page_size_query_param: [message]})
+        return min(int(asked), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = f"Terms per page; at most {self.max_page_size}."
+        return parameters
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

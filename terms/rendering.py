@@ -83,10 +83,21 @@ def plain_text(text):
     return " ".join(text.split())
 
 
+# A summary travels with every link to its term (data-summary), so a definition with no
+# full stop must not make it as long as the definition.
+MAX_SUMMARY = 300
+
+
 def first_sentence(text):
-    """The first sentence of a Markdown text, as plain text."""
+    """The first sentence of a Markdown text, as plain text, cut at a word to MAX_SUMMARY."""
     text = plain_text(text)
-    return _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+    if len(sentence) <= MAX_SUMMARY:
+        return sentence
+    cut = sentence[: MAX_SUMMARY - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
 
 
 def implied_aliases(name):

@@ -6,6 +6,7 @@ path (terms.writing) and answers with the detail shape.
 """
 
 from django.core.validators import slug_re
+from django.db import models
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.text import slugify
@@ -13,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from terms import writing
+from terms import textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
 
@@ -41,6 +42,40 @@ class WebUrlField(serializers.Field):
 
 
 extend_schema_field(OpenApiTypes.URI)(WebUrlField)
+
+
+class StrictStringMixin:
+    """Text fields that take only JSON strings: DRF's also turn numbers into text, which the
+    schema (`type: string`) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StrictStringMixin, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictStringMixin, serializers.URLField):
+    pass
+
+
+class WriteSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take strings only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+    }
 
 
 class CategorySummarySerializer(serializers.ModelSerializer):
@@ -117,7 +152,7 @@ class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
         }
 
 
-class UseCaseSerializer(serializers.ModelSerializer):
+class UseCaseSerializer(WriteSerializer):
     class Meta:
         model = UseCase
         fields = ["organization", "title", "description", "outcome"]
@@ -259,6 +294,8 @@ class EquivalentMatchSerializer(serializers.Serializer):
     )
 
 
+# Django's slug_re, as the schema states it.
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})
 class SlugLookupField(serializers.SlugRelatedField):
     """An object by its slug as a client typed it: text that no slug can be is not found,
     without asking the database (PostgreSQL refuses text holding a NUL byte)."""
@@ -308,7 +345,7 @@ class ProviderSlugField(serializers.SlugRelatedField):
             self.fail("does_not_exist", slug_name="slug", value=data)
 
 
-class ProviderEquivalentWriteSerializer(serializers.ModelSerializer):
+class ProviderEquivalentWriteSerializer(WriteSerializer):
     provider = ProviderSlugField(help_text="The provider's slug.")
 
     class Meta:
@@ -316,15 +353,20 @@ class ProviderEquivalentWriteSerializer(serializers.ModelSerializer):
         fields = ["provider", "service", "note", "url"]
 
 
-class FAQWriteSerializer(serializers.ModelSerializer):
+class FAQWriteSerializer(WriteSerializer):
     class Meta:
         model = FAQ
         fields = ["question", "answer"]
 
 
-def _term_slugs(help_text):
+def _term_slugs(section, help_text):
     # Plain slugs here; `validate` turns them into terms with one query for both lists.
-    return serializers.ListField(child=serializers.SlugField(), required=False, help_text=help_text)
+    return serializers.ListField(
+        child=StrictSlugField(),
+        required=False,
+        max_length=textformat.MAX_ITEMS[section],
+        help_text=help_text,
+    )
 
 
 def _equivalent_key(equivalent):
@@ -342,10 +384,10 @@ def _unique_items(items, key, field):
     return errors if any(errors) else None
 
 
-class TermWriteSerializer(serializers.ModelSerializer):
+class TermWriteSerializer(WriteSerializer):
     """A term with its children: lists given in the payload replace the stored ones."""
 
-    slug = serializers.SlugField(
+    slug = StrictSlugField(
         max_length=200,
         required=False,
         help_text="Left out on create: made from the name. Changing it moves the term's URL.",
@@ -354,15 +396,25 @@ class TermWriteSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=Category.objects.all(), help_text="The category's slug."
     )
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=textformat.MAX_ALIAS),
         required=False,
+        max_length=textformat.MAX_ITEMS[textformat.ALIASES],
         help_text="Other names and abbreviations.",
     )
-    use_cases = UseCaseSerializer(many=True, required=False)
-    provider_equivalents = ProviderEquivalentWriteSerializer(many=True, required=False)
-    faqs = FAQWriteSerializer(many=True, required=False)
-    related_terms = _term_slugs("Slugs of related terms (the relation goes both ways).")
-    see_also = _term_slugs("Slugs of terms to read next.")
+    # A list over its cap is refused before any of its items is validated.
+    use_cases = UseCaseSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.USE_CASES]
+    )
+    provider_equivalents = ProviderEquivalentWriteSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.EQUIVALENTS]
+    )
+    faqs = FAQWriteSerializer(
+        many=True, required=False, max_length=textformat.MAX_ITEMS[textformat.FAQS]
+    )
+    related_terms = _term_slugs(
+        textformat.RELATED, "Slugs of related terms (the relation goes both ways)."
+    )
+    see_also = _term_slugs(textformat.SEE_ALSO, "Slugs of terms to read next.")
 
     class Meta:
         model = Term

@@ -77,6 +77,9 @@ MAX_TITLE = 300
 MAX_SERVICE = 200
 MAX_NOTE = 200
 MAX_CATEGORY = 100
+# Items a term may list per section, here and in the API: far more than any term needs, and
+# few enough that one write stays cheap.
+MAX_ITEMS = {ALIASES: 50, USE_CASES: 50, EQUIVALENTS: 50, FAQS: 50, RELATED: 100, SEE_ALSO: 100}
 
 
 class ParseError(ValueError):
@@ -151,10 +154,19 @@ class Entry:
         return slugify(self.name)
 
 
+# Longer than any paragraph an editor writes: a longer line is not an entry.
+MAX_LINE_BYTES = 2**16
+
+
 def decode(data, source="<bytes>"):
     """Bytes of an entry file as text: UTF-8, BOM dropped, LF line endings; or ParseErrors."""
     if b"\x00" in data:
         raise ParseErrors([ParseError(source, 0, "binary file, not a text entry")])
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            message = f"line over {MAX_LINE_BYTES // 2**10} KiB; split it into paragraphs"
+            raise ParseErrors([ParseError(source, number, message)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -350,6 +362,11 @@ def parse(text, source="<string>"):
         problems.append(ParseError(source, seen[DEFINITION], "the Definition is empty"))
     problems += _value_problems(values, source)
 
+    for section, cap in MAX_ITEMS.items():
+        count = len(items[section]) // 2 if section == FAQS else len(items[section])
+        if count > cap:
+            message = f"'{section}' lists {count} items; at most {cap}"
+            problems.append(ParseError(source, seen[section], message))
     faq_lines = items[FAQS]
     if len(faq_lines) % 2:
         problems.append(ParseError(source, faq_lines[-1][1], "FAQ question without an answer"))

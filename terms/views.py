@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -307,7 +307,7 @@ class CompareView(PageMixin, FilterView):
         return context
 
 
-@require_GET
+@require_safe
 def search(request):
     """Ranked results with snippets, facets that narrow them, and "did you mean"."""
     query = request.GET.get("q", "").strip()
@@ -359,7 +359,7 @@ def _facet_links(results, params):
     return groups
 
 
-@require_GET
+@require_safe
 def search_suggest(request):
     """Autocomplete for the header search box: JSON names for the first letters typed."""
     results = search_service.suggest(request.GET.get("q", ""))

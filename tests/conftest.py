@@ -73,6 +73,13 @@ def term(db):
 
 
 @pytest.fixture
+def fast_password_hashing(settings):
+    """A cheap hasher, for tests that create users or check passwords many times (list it
+    before the fixtures that create users)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
 def editor(db, django_user_model):
     """A staff user with every permission on the glossary's models."""
     from django.contrib.auth.models import Permission

@@ -13,18 +13,24 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="report what would change; write nothing"
         )
         parser.add_argument(
+            "--rename",
+            action="store_true",
+            help="let an entry rename the stored term it matches (Café for Cafe, or a change "
+            "of letter case); without it such an import is refused",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="import only into a glossary without terms (so editors' changes are never "
             "overwritten by a sample)",
         )
 
-    def handle(self, *args, paths, dry_run, if_empty, verbosity, **options):
+    def handle(self, *args, paths, dry_run, rename, if_empty, verbosity, **options):
         if if_empty and (count := Term.objects.count()):
             self.stdout.write(f"The glossary already has {count} terms; nothing was imported.")
             return
         try:
-            report = import_paths(paths, dry_run=dry_run)
+            report = import_paths(paths, dry_run=dry_run, rename=rename)
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(error)
@@ -41,6 +47,9 @@ class Command(BaseCommand):
             ):
                 for name in names:
                     self.stdout.write(f"{label}: {name}")
+            for old, new in report.renamed:
+                needs = "" if rename else " (needs --rename)"
+                self.stdout.write(f"rename: {old} -> {new}{needs}")
         created, updated, unchanged = map(len, (report.created, report.updated, report.unchanged))
         new_categories = (
             f"; new categories: {', '.join(report.categories_created)}"
