@@ -77,3 +77,11 @@ def test_invalid_tokens_from_one_address_do_not_throttle_another():
     for _ in range(21):
         client.get("/api/v1/terms/", REMOTE_ADDR="203.0.113.7")
     assert client.get("/api/v1/terms/", REMOTE_ADDR="198.51.100.9").status_code == 401
+
+
+def test_a_client_sent_forwarded_for_header_does_not_escape_the_throttle():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    for i in range(20):
+        client.get("/api/v1/terms/", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+    assert client.get("/api/v1/terms/", HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
