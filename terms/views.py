@@ -296,7 +296,8 @@ class CompareView(PageMixin, FilterView):
         context.update(
             providers=providers,
             rows=rows,
-            query=query,
+            # Not `query`: base.html would fill the site's search box with it.
+            compare_query=query,
             # Ranked rows stay in one list: grouped, the best match would not come first.
             groups=[(None, rows)] if query else compare.by_category(rows),
             answer=compare.answer(rows[0], query) if query and rows else None,

@@ -240,3 +240,7 @@ def test_the_service_slug_follows_the_service_name_on_every_write_path(clouds):
 def test_a_service_name_in_another_script_keeps_its_letters_in_the_slug(clouds):
     equivalent = add(clouds["storage"], "gcp", "Cloud Speicher für Objekte")
     assert equivalent.service_slug == "cloud-speicher-für-objekte"
+
+
+def test_the_filter_leaves_the_sites_search_box_empty(client, clouds):
+    assert 'id="site-search" name="q" value=""' in compare(client, q="S3")
