@@ -806,6 +806,15 @@ def test_schema_is_served_as_openapi_3(api, db):
     assert "/api/v1/equivalents/" in response.json()["paths"]
 
 
+def test_schema_documents_what_an_equivalent_matched_on(api, db):
+    response = api.get(f"{API}/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schemas = response.json()["components"]["schemas"]
+    matched_on = schemas["EquivalentMatch"]["properties"]["matched_on"]
+
+    assert "former name" in matched_on["description"]
+    assert "matched_on" in schemas["EquivalentMatch"]["required"]
+
+
 @pytest.mark.parametrize("page", ["docs/", "redoc/"])
 def test_docs_pages_load_every_script_from_our_own_origin(api, db, page):
     html = api.get(f"{API}/{page}").content.decode()
