@@ -65,7 +65,8 @@ def site(live_server):
 
 def open_page(browser, **options):
     """A fresh page that records console errors (CSP violations among them) and exceptions."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
