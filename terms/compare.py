@@ -7,20 +7,22 @@ from itertools import groupby
 
 @dataclass(frozen=True)
 class Row:
-    """A term of the matrix and its services: (provider, [ProviderEquivalent]) per column."""
+    """A term of the matrix and its services: (provider, [ProviderEquivalent]) per column;
+    `order`, its place in the unfiltered matrix."""
 
     term: object
     cells: list
+    order: int
 
 
 def matrix_rows(terms, providers):
     """A Row per term, its equivalents (prefetched) placed under their provider's column."""
     rows = []
-    for term in terms:
+    for order, term in enumerate(terms):
         cells = {provider.pk: [] for provider in providers}
         for equivalent in term.provider_equivalents.all():
             cells[equivalent.provider_id].append(equivalent)
-        rows.append(Row(term, [(provider, cells[provider.pk]) for provider in providers]))
+        rows.append(Row(term, [(provider, cells[provider.pk]) for provider in providers], order))
     return rows
 
 

@@ -276,7 +276,7 @@ class CompareView(PageMixin, FilterView):
 
     template_name = "terms/compare.html"
     context_object_name = "terms"
-    queryset = Term.objects.on_provider().summaries().by_category().with_equivalents()
+    queryset = Term.objects.on_provider().summaries().by_category()
     filterset_class = CompareFilter
     # The page's own filter (compare.js) narrows the rows it has: all of them, one page.
     paginate_by = None
@@ -291,16 +291,30 @@ class CompareView(PageMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         providers = list(Provider.objects.all())
-        rows = compare.matrix_rows(context["terms"], providers)
-        query = self.filterset.form.cleaned_data.get("q", "") if self.filterset.is_bound else ""
+        chosen = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        query = chosen.get("q", "")
+        terms, ranked = context["terms"], None
+        if query:
+            # Every row of the category goes out, those that do not match hidden: without
+            # the script the page shows the matches; with it, the next service typed finds
+            # its row.
+            ranked = list(terms.values_list("pk", flat=True))
+            terms = self.get_queryset()
+            if chosen.get("category"):
+                terms = terms.filter(category=chosen["category"])
+        rows = compare.matrix_rows(terms.with_equivalents(), providers)
+        by_pk = {row.term.pk: row for row in rows}
+        matches = rows if ranked is None else [by_pk[pk] for pk in ranked if pk in by_pk]
         context.update(
             providers=providers,
-            rows=rows,
+            rows=matches,
+            # Each category's rows, in the order compare.js restores; a filtered page
+            # sends the matches once, in their own tbody before these.
+            groups=compare.by_category(rows),
+            shown=set(ranked or ()),
             # Not `query`: base.html would fill the site's search box with it.
             compare_query=query,
-            # Ranked rows stay in one list: grouped, the best match would not come first.
-            groups=[(None, rows)] if query else compare.by_category(rows),
-            answer=compare.answer(rows[0], query) if query and rows else None,
+            answer=compare.answer(matches[0], query) if query and matches else None,
         )
         return context
 

@@ -89,13 +89,30 @@ def test_clearing_the_filter_brings_back_every_row_in_its_category(page, site):
     assert heading.is_visible()
 
 
+@pytest.mark.parametrize("viewport", [None, PHONE])
+def test_a_filtered_page_finds_the_next_service_typed(browser, site, viewport):
+    context, page = open_page(browser, **({"viewport": viewport} if viewport else {}))
+    page.goto(site + "/compare/?q=Amazon+S3")
+    page.fill("#id_q", "AKS")
+    shown = page.locator("tr.term-row:visible")
+    assert shown.count() == 1
+    assert shown.first.get_attribute("id") == "term-kubernetes"
+    page.fill("#id_q", "")
+    assert shown.count() == page.locator("tr.term-row").count()
+    assert page.locator("tbody[data-group='storage'] #term-object-storage").is_visible()
+    assert page.errors == []
+    context.close()
+
+
 def test_the_filter_works_without_javascript(browser, site):
     context, page = open_page(browser, java_script_enabled=False)
     page.goto(site + "/compare/")
     page.fill("#id_q", "Azure Blob Storage")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/compare/?*q=Azure+Blob+Storage*")
-    assert page.locator("tr.term-row").first.get_attribute("id") == "term-object-storage"
+    shown = page.locator("tr.term-row:visible")
+    assert shown.first.get_attribute("id") == "term-object-storage"
+    assert shown.count() < page.locator("tr.term-row").count()  # the rest sent hidden
     answer = page.locator("#compare-answer a").all_inner_texts()
     assert answer == ["Azure Blob Storage", "Amazon S3", "Cloud Storage", "OCI Object Storage"]
     context.close()

@@ -54,7 +54,9 @@ def compare(client, **params):
 
 
 def row_ids(page):
-    return re.findall(r'<tr class="term-row" id="term-([^"]+)"', page)
+    """The rows a filtered matrix shows, in order (the others are sent hidden)."""
+    shown = re.search(r'<tbody class="matches">.*?</tbody>', page, re.S).group(0)
+    return re.findall(r'<tr class="term-row" id="term-([^"]+)"', shown)
 
 
 def service_url(provider, service):
@@ -90,6 +92,13 @@ def test_the_filter_finds_a_service_by_a_word_of_its_note(client, clouds):
 
 def test_the_filter_finds_a_service_by_its_former_name(client, clouds):
     assert row_ids(compare(client, q="Container Kubernetes")) == ["kubernetes"]
+
+
+def test_the_filter_sends_the_other_rows_hidden_for_the_next_query(client, clouds):
+    page = compare(client, q="AKS")
+    hidden = re.findall(r'<tbody data-group="([^"]+)" hidden>', page)
+    assert hidden == ["compute", "storage"]
+    assert 'id="term-object-storage"' in page
 
 
 def test_the_filter_finds_a_term_by_its_alias(client, clouds):
@@ -137,7 +146,8 @@ def test_a_filtered_matrix_runs_a_constant_number_of_queries(
 ):
     for i in range(20):
         add(make_term(f"Extra {i}", category="storage"), "aws", f"Amazon Extra {i}")
-    with django_assert_max_num_queries(4):
+    # Providers, the category list, the matches' ids, and every row (terms, services).
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("terms:compare"), {"q": "amazon"}).status_code == 200
 
 

@@ -10,11 +10,16 @@
   var answer = document.getElementById("compare-answer");
   var count = table.querySelector(".matrix-count");
   var empty = document.querySelector(".compare-empty");
+  // Every row is on the page, in its category's tbody or (matching the query the page
+  // was asked for) in the matches' tbody; data-order is its place in the whole matrix.
   var rows = Array.prototype.slice.call(table.querySelectorAll("tr.term-row"));
-  var homes = rows.map(function (row) { return row.parentNode; });
+  rows.sort(function (a, b) { return a.getAttribute("data-order") - b.getAttribute("data-order"); });
   var groups = Array.prototype.slice.call(table.querySelectorAll("tbody[data-group]"));
+  var homes = rows.map(function (row) {
+    return table.querySelector("tbody[data-group='" + row.getAttribute("data-group") + "']");
+  });
   var markable = table.querySelectorAll(".term-row > th a, .service-link, .note-text");
-  var matches = null;
+  var matches = table.querySelector("tbody.matches");
 
   Array.prototype.forEach.call(markable, function (el) {
     el.setAttribute("data-text", el.textContent);
