@@ -1,8 +1,13 @@
 """The comparison pages' shapes: the matrix's rows, grouped by category, with the line that
 answers a filtered matrix, and a service's counterparts on the other clouds."""
 
+import re
 from dataclasses import dataclass
 from itertools import groupby
+
+# `text` as a whole word: ASCII letters and digits delimit words, as in the database.
+WORD = "(^|[^a-z0-9]){}([^a-z0-9]|$)"
+FIRST_WORD = "{}([^a-z0-9]|$)"
 
 
 @dataclass(frozen=True)
@@ -45,17 +50,19 @@ class Answer:
 
 
 def _match_quality(equivalent, text):
-    """How well `text` names this service (lower is better), or None if it does not."""
+    """How well `text` names this service (lower is better), or None if it does not: the
+    ranks of TermQuerySet.best_match_first."""
     wanted = text.casefold()
     service = equivalent.service.casefold()
+    note = equivalent.note.casefold()
     former = [name.casefold() for name in equivalent.former_names or () if isinstance(name, str)]
     if service == wanted:
-        return 0 if not equivalent.note else 1
-    if wanted in former:
+        return 0 if " " not in note else 1
+    if wanted in former or re.match(FIRST_WORD.format(re.escape(wanted)), note):
         return 1
-    if wanted in service:
+    if wanted in service or re.search(WORD.format(re.escape(wanted)), note):
         return 2
-    if any(wanted in name for name in former) or wanted in equivalent.note.casefold():
+    if any(wanted in name for name in former) or wanted in note:
         return 3
     return None
 

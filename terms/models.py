@@ -181,18 +181,32 @@ class TermQuerySet(models.QuerySet):
         )
 
     def best_match_first(self, text):
-        """Ordered by how well `text` names the term or one of its services: the term a
-        service of that exact name has no note on (its home, not a use of it) first, then
-        exact names, then names containing it, then the rest; by name within each."""
+        """Ordered by how well `text` names the term or one of its services, by name within
+        each rank: 0, a service of that exact name whose note is empty or one word (its
+        abbreviation: the term is its home, not one use of it); 1, an exact name of the
+        service, a former name, the term or an alias, or the first word of a note ("OKE;
+        formerly ..."); 2, a name containing it, or a note or alias holding it as a word;
+        3, the rest."""
+        home = Q(service__iexact=text) & (Q(note="") | ~Q(note__contains=" "))
+        word = _word_regex(text)
         rank = Case(
-            When(_has_service(service__iexact=text, note=""), then=Value(0)),
+            When(_has_service(home), then=Value(0)),
             When(
-                _has_service(Q(service__iexact=text) | _list_holds("former_names", text))
+                _has_service(
+                    Q(service__iexact=text)
+                    | Q(note__iregex=_word_regex(text, first=True))
+                    | _list_holds("former_names", text)
+                )
                 | Q(name__iexact=text)
                 | _list_holds("aliases", text),
                 then=Value(1),
             ),
-            When(Q(name__icontains=text) | _has_service(service__icontains=text), then=Value(2)),
+            When(
+                Q(name__icontains=text)
+                | Q(aliases__iregex=word)
+                | _has_service(Q(service__icontains=text) | Q(note__iregex=word)),
+                then=Value(2),
+            ),
             default=Value(3),
         )
         return self.alias(match_rank=rank).order_by("match_rank", Lower("name"), "pk")
@@ -235,6 +249,16 @@ class TermQuerySet(models.QuerySet):
 def _has_service(*conditions, **lookups):
     """True for a term with a provider service matching `conditions` and `lookups`."""
     return Exists(ProviderEquivalent.objects.filter(*conditions, term=OuterRef("pk"), **lookups))
+
+
+def _word_regex(text, first=False):
+    """A regular expression for `text` as a whole word (the first, if `first`), the same
+    on SQLite (Python's re) and PostgreSQL: ASCII letters and digits delimit words; every
+    other ASCII character is escaped by a backslash, which both read as that character
+    itself (neither has a metacharacter outside ASCII)."""
+    escaped = "".join("\\" + c if c.isascii() and not c.isalnum() else c for c in text)
+    before = "^" if first else "(^|[^a-zA-Z0-9])"
+    return f"{before}{escaped}([^a-zA-Z0-9]|$)"
 
 
 def _list_holds(field, text):

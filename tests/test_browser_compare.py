@@ -77,6 +77,13 @@ def test_typing_a_service_puts_its_row_first_with_the_match_marked(page, site):
     assert page.errors == []
 
 
+@pytest.mark.parametrize("typed", ["EKS", "gke", "OKE", "k8s", "Azure Kubernetes Service"])
+def test_typing_an_abbreviation_or_a_service_finds_its_term_first(page, site, typed):
+    page.goto(site + "/compare/")
+    page.fill("#id_q", typed)
+    assert page.locator("tr.term-row:visible").first.get_attribute("id") == "term-kubernetes"
+
+
 def test_clearing_the_filter_brings_back_every_row_in_its_category(page, site):
     page.goto(site + "/compare/")
     total = page.locator("tr.term-row").count()

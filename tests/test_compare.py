@@ -90,6 +90,25 @@ def test_the_filter_finds_a_service_by_a_word_of_its_note(client, clouds):
     assert row_ids(compare(client, q="AKS")) == ["kubernetes"]
 
 
+def test_a_note_that_starts_with_the_abbreviation_ranks_before_notes_using_it(client, clouds):
+    oke = make_term("Managed Kubernetes", category="compute")
+    add(oke, "oci", "OCI Kubernetes Engine", note="OKE; formerly Container Engine")
+    add(make_term("Blue-Green", category="devops"), "oci", "OCI DevOps", note="for OKE and VMs")
+    add(make_term("Broker", category="devops"), "oci", "OCI Queue", note="invoked by a spoke")
+    assert row_ids(compare(client, q="OKE")) == ["managed-kubernetes", "blue-green", "broker"]
+
+
+def test_a_regular_expression_character_in_the_query_is_taken_literally(client, clouds):
+    add(make_term("Odd", category="devops"), "aws", "Amazon Q+ (preview)", note="Q+ chat")
+    assert row_ids(compare(client, q="Q+")) == ["odd"]
+    assert row_ids(compare(client, q="(preview")) == ["odd"]
+
+
+def test_a_note_that_is_the_abbreviation_ranks_before_notes_that_mention_it(client, clouds):
+    add(make_term("Argo Deployments", category="devops"), "azure", "Azure Pipelines", note="to AKS")
+    assert row_ids(compare(client, q="AKS")) == ["kubernetes", "argo-deployments"]
+
+
 def test_the_filter_finds_a_service_by_its_former_name(client, clouds):
     assert row_ids(compare(client, q="Container Kubernetes")) == ["kubernetes"]
 

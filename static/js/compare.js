@@ -30,14 +30,20 @@
   function lines(el, name) { return fold(el.getAttribute(name)).split("\n").filter(Boolean); }
   function holding(list, q) { return list.some(function (item) { return item.indexOf(q) >= 0; }); }
 
+  // `q` as a whole word: ASCII letters and digits delimit words, as on the server.
+  function asWord(q, first) {
+    var escaped = q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp((first ? "^" : "(^|[^a-z0-9])") + escaped + "([^a-z0-9]|$)");
+  }
+
   // How well `q` names one service (lower is better), or null.
-  function serviceQuality(service, q) {
+  function serviceQuality(service, q, word) {
     var name = fold(text(service.querySelector(".service-link")));
     var note = fold(text(service.querySelector(".note-text")));
     var former = lines(service, "data-former");
-    if (name === q) return note ? 1 : 0;
-    if (former.indexOf(q) >= 0) return 1;
-    if (name.indexOf(q) >= 0) return 2;
+    if (name === q) return note.indexOf(" ") < 0 ? 0 : 1;
+    if (former.indexOf(q) >= 0 || asWord(q, true).test(note)) return 1;
+    if (name.indexOf(q) >= 0 || word.test(note)) return 2;
     if (note.indexOf(q) >= 0 || holding(former, q)) return 3;
     return null;
   }
@@ -48,11 +54,12 @@
     function consider(value) { if (value !== null && (best === null || value < best)) best = value; }
     var name = fold(text(row.querySelector("th a")));
     var aliases = lines(row, "data-aliases");
+    var word = asWord(q);
     if (name === q || aliases.indexOf(q) >= 0) consider(1);
-    else if (name.indexOf(q) >= 0) consider(2);
+    else if (name.indexOf(q) >= 0 || aliases.some(function (a) { return word.test(a); })) consider(2);
     else if (holding(aliases, q)) consider(3);
     row.querySelectorAll(".service").forEach(function (service) {
-      consider(serviceQuality(service, q));
+      consider(serviceQuality(service, q, word));
     });
     return best;
   }
@@ -94,8 +101,9 @@
     if (!row) return;
     var best = null;
     var bestQuality = null;
+    var word = asWord(q);
     row.querySelectorAll(".service").forEach(function (service) {
-      var quality = serviceQuality(service, q);
+      var quality = serviceQuality(service, q, word);
       if (quality !== null && (bestQuality === null || quality < bestQuality)) {
         best = service;
         bestQuality = quality;
