@@ -187,7 +187,7 @@ class TermQuerySet(models.QuerySet):
         service, a former name, the term or an alias, or the first word of a note ("OKE;
         formerly ..."); 2, a name containing it, or a note or alias holding it as a word;
         3, the rest."""
-        home = Q(service__iexact=text) & (Q(note="") | ~Q(note__contains=" "))
+        home = Q(service__iexact=text) & ~Q(note__contains=" ")
         word = _word_regex(text)
         rank = Case(
             When(_has_service(home), then=Value(0)),
