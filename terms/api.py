@@ -242,8 +242,11 @@ class EquivalentViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="Find a service's equivalents on the other providers",
         description=(
-            "The terms a provider's service implements (its name matched in any case), each "
-            "with the services that implement it on every other provider."
+            "The terms a provider's service implements, each with the services that "
+            "implement it on every other provider. `service` matches a service's name (any "
+            "case), one of its former names (a renamed service still finds what it became), "
+            "or words in its note (`EKS` finds Amazon Elastic Kubernetes Service's term); "
+            "`matched_on` says which, and results come in that order, then by term name."
         ),
         parameters=[serializers.EquivalentLookupSerializer],
         responses={200: serializers.EquivalentResultSerializer},
@@ -254,12 +257,18 @@ class EquivalentViewSet(viewsets.ViewSet):
         provider, service = lookup.validated_data["provider"], lookup.validated_data["service"]
         others = ProviderEquivalent.objects.exclude(provider=provider).select_related("provider")
         terms = (
-            Term.objects.on_provider(provider, service)
+            Term.objects.on_provider_matching(provider, service)
             .links()
-            .alphabetical()
             .prefetch_related(Prefetch("provider_equivalents", queryset=others))
         )
-        results = [{"term": term, "equivalents": term.provider_equivalents.all()} for term in terms]
+        results = [
+            {
+                "term": term,
+                "matched_on": term.matched_on,
+                "equivalents": term.provider_equivalents.all(),
+            }
+            for term in terms
+        ]
         data = {"provider": provider, "service": service, "results": results}
         context = {"request": request}
         return Response(serializers.EquivalentResultSerializer(data, context=context).data)

@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models.functions import Lower
@@ -134,16 +135,24 @@ class TermFilter(TermPageFilter):
 
 
 class CompareFilter(filters.FilterSet):
-    """The comparison matrix: by category, and by a term's name or any of its services."""
+    """The comparison matrix: by category, and by a term's name or alias or any of its
+    services' names, notes and former names, the best match first."""
 
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug", empty_label="All categories"
     )
-    q = filters.CharFilter(method="filter_text", label="Term or service")
+    q = filters.CharFilter(
+        method="filter_text",
+        label="Term or service",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Amazon S3, AKS, Blob Storage…"}
+        ),
+    )
 
     class Meta:
         model = Term
         fields = ["category", "q"]
 
     def filter_text(self, queryset, name, value):
-        return queryset.matching_name_or_service(value)
+        return queryset.matching_name_or_service(value).best_match_first(value)

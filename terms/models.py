@@ -1,7 +1,22 @@
 """The glossary's content: terms, their children, categories and providers."""
 
+import json
+
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils.text import slugify
@@ -138,6 +153,12 @@ class TermQuerySet(models.QuerySet):
         """By name as readers sort: ignoring case, whatever the database's collation."""
         return self.order_by(Lower("name"), "pk")
 
+    def by_category(self):
+        """By category name, then term name, each ignoring case; the category loaded."""
+        return self.select_related("category").order_by(
+            Lower("category__name"), Lower("name"), "pk"
+        )
+
     def recently_updated(self):
         """The most recently added or changed first; the terms of one write (an import
         stamps its terms with one time) by name."""
@@ -167,19 +188,94 @@ class TermQuerySet(models.QuerySet):
         )
         return ranked.filter(rank__lte=per_category).order_by(Lower("category__name"), "rank")
 
-    def on_provider(self, provider=None, service=None):
+    def on_provider(self, provider=None, service=None, service_slug=None):
         """Terms with a provider service: on `provider` if given, named `service` (any case)
-        if given."""
+        if given, or whose name slugifies to `service_slug` if given."""
         lookups = {}
         if provider is not None:
             lookups["provider"] = provider
         if service is not None:
             lookups["service__iexact"] = service
+        if service_slug is not None:
+            lookups["service_slug"] = service_slug
         return self.filter(_has_service(**lookups))
 
+    def with_equivalents(self):
+        """Terms with their services prefetched as `provider_equivalents`, provider loaded."""
+        equivalents = ProviderEquivalent.objects.select_related("provider")
+        return self.prefetch_related(Prefetch("provider_equivalents", queryset=equivalents))
+
     def matching_name_or_service(self, text):
-        """Terms whose name, or the name of one of whose services, contains `text` (any case)."""
-        return self.filter(Q(name__icontains=text) | _has_service(service__icontains=text))
+        """Terms whose name or an alias, or one of whose services (its name, its note or a
+        former name), contains `text` (any case)."""
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(aliases__icontains=text)
+            | _has_service(
+                Q(service__icontains=text)
+                | Q(note__icontains=text)
+                | Q(former_names__icontains=text)
+            )
+        )
+
+    def best_match_first(self, text):
+        """Ordered by how well `text` names the term or one of its services, by name within
+        each rank: 0, a service of that exact name whose note is empty or one word (its
+        abbreviation: the term is its home, not one use of it); 1, an exact name of the
+        service, a former name, the term or an alias, or the first word of a note ("OKE;
+        formerly ..."); 2, a name containing it, or a note or alias holding it as a word;
+        3, the rest."""
+        home = Q(service__iexact=text) & ~Q(note__contains=" ")
+        word = _word_regex(text)
+        rank = Case(
+            When(_has_service(home), then=Value(0)),
+            When(
+                _has_service(
+                    Q(service__iexact=text)
+                    | Q(note__iregex=_word_regex(text, first=True))
+                    | _list_holds("former_names", text)
+                )
+                | Q(name__iexact=text)
+                | _list_holds("aliases", text),
+                then=Value(1),
+            ),
+            When(
+                Q(name__icontains=text)
+                | Q(aliases__iregex=word)
+                | _has_service(Q(service__icontains=text) | Q(note__iregex=word)),
+                then=Value(2),
+            ),
+            default=Value(3),
+        )
+        return self.alias(match_rank=rank).order_by("match_rank", Lower("name"), "pk")
+
+    def on_provider_matching(self, provider, text):
+        """Terms with a service on `provider` named `text` (any case), formerly named it, or
+        whose note mentions it; annotated `matched_on` ("service", "former_name", "note"),
+        in that order, then by name."""
+        matched_on = Case(
+            When(_has_service(provider=provider, service__iexact=text), then=Value("service")),
+            When(
+                _has_service(_list_holds("former_names", text), provider=provider),
+                then=Value("former_name"),
+            ),
+            default=Value("note"),
+        )
+        rank = Case(
+            When(matched_on="service", then=Value(0)),
+            When(matched_on="former_name", then=Value(1)),
+            default=Value(2),
+        )
+        found = _has_service(
+            Q(service__iexact=text) | _list_holds("former_names", text) | Q(note__icontains=text),
+            provider=provider,
+        )
+        return (
+            self.filter(found)
+            .annotate(matched_on=matched_on)
+            .alias(match_rank=rank)
+            .order_by("match_rank", Lower("name"), "pk")
+        )
 
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""
@@ -188,9 +284,28 @@ class TermQuerySet(models.QuerySet):
         return self.filter(name__istartswith=letter)
 
 
-def _has_service(**lookups):
-    """True for a term with a provider service matching `lookups`."""
-    return Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk"), **lookups))
+def _has_service(*conditions, **lookups):
+    """True for a term with a provider service matching `conditions` and `lookups`."""
+    return Exists(ProviderEquivalent.objects.filter(*conditions, term=OuterRef("pk"), **lookups))
+
+
+def _word_regex(text, first=False):
+    """A regular expression for `text` as a whole word (the first, if `first`), the same
+    on SQLite (Python's re) and PostgreSQL: ASCII letters and digits delimit words; every
+    other ASCII character is escaped by a backslash, which both read as that character
+    itself (neither has a metacharacter outside ASCII)."""
+    escaped = "".join("\\" + c if c.isascii() and not c.isalnum() else c for c in text)
+    before = "^" if first else "(^|[^a-zA-Z0-9])"
+    return f"{before}{escaped}([^a-zA-Z0-9]|$)"
+
+
+def _list_holds(field, text):
+    """True where the JSON list of strings `field` holds `text` as a whole item, any case.
+    Matched in the list's JSON text, quotes included: the one test both databases run
+    alike on a JSON list (SQLite has no containment lookup). SQLite keeps the text as
+    Python wrote it, non-ASCII escaped; PostgreSQL prints it unescaped: both spellings."""
+    lookup = f"{field}__icontains"
+    return Q(**{lookup: json.dumps(text)}) | Q(**{lookup: json.dumps(text, ensure_ascii=False)})
 
 
 class Term(models.Model):
@@ -266,10 +381,48 @@ class UseCase(models.Model):
         return f"{self.organization}: {self.title}"
 
 
+class ServiceSlugField(models.SlugField):
+    """The slug of the row's `service`, set on every save, bulk_create's too (both call
+    pre_save), so no writer can leave it stale."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        # Unicode kept, as service names need not be English; "-" for a name of symbols only.
+        value = slugify(model_instance.service, allow_unicode=True) or "-"
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class ProviderEquivalentQuerySet(models.QuerySet):
+    def services(self):
+        """One row per service a provider offers: `provider__slug`, `service_slug`, and
+        `last_change`, when a term it implements last changed; by provider and slug."""
+        return (
+            self.order_by()
+            .values("provider__slug", "service_slug")
+            .annotate(last_change=Max("term__updated_at"))
+            .order_by("provider__slug", "service_slug")
+        )
+
+    def former_service(self, provider, slug):
+        """The service on `provider` that one of whose former names slugifies to `slug`,
+        or None."""
+        for equivalent in self.filter(provider=provider).exclude(former_names=[]):
+            former = equivalent.former_names or ()
+            if any(slugify(name, allow_unicode=True) == slug for name in former):
+                return equivalent
+        return None
+
+
 class ProviderEquivalent(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="provider_equivalents")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="equivalents")
     service = models.CharField(max_length=200)
+    # /compare/<provider>/<service_slug>/: one page per service, whichever terms it serves.
+    service_slug = ServiceSlugField(max_length=200, allow_unicode=True)
     note = models.CharField(max_length=200, blank=True)
     url = models.URLField("docs URL", blank=True)
     former_names = models.JSONField(
@@ -280,6 +433,8 @@ class ProviderEquivalent(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = ProviderEquivalentQuerySet.as_manager()
+
     class Meta:
         ordering = ["provider__position", "provider__name", "position", "id"]
         constraints = [
@@ -288,9 +443,19 @@ class ProviderEquivalent(models.Model):
             ),
             models.CheckConstraint(condition=~Q(service=""), name="equivalent_service_not_empty"),
         ]
+        indexes = [
+            models.Index(fields=["provider", "service_slug"], name="equivalent_service_slug_idx")
+        ]
 
     def __str__(self):
         return f"{self.provider}: {self.service}"
+
+    def get_absolute_url(self):
+        """Its page on what the service is called on the other clouds."""
+        return reverse(
+            "terms:compare-service",
+            kwargs={"provider": self.provider.slug, "service": self.service_slug},
+        )
 
 
 class FAQ(models.Model):

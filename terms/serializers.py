@@ -289,6 +289,13 @@ class ProviderDetailSerializer(ProviderSerializer):
 
 class EquivalentMatchSerializer(serializers.Serializer):
     term = TermLinkSerializer(help_text="A term the service implements.")
+    matched_on = serializers.ChoiceField(
+        choices=["service", "former_name", "note"],
+        help_text=(
+            "What `service` matched on the provider's side: the service's name, one of its "
+            "former names, or words in its note."
+        ),
+    )
     equivalents = ProviderEquivalentSerializer(
         many=True, help_text="The term's services on every other provider."
     )
@@ -315,7 +322,11 @@ class EquivalentLookupSerializer(serializers.Serializer):
         help_text="The provider you are migrating from, by slug (`aws`, `azure`, `gcp`, `oci`).",
     )
     service = serializers.CharField(
-        max_length=200, help_text="The service's name on that provider, any case."
+        max_length=200,
+        help_text=(
+            "The service's name on that provider, any case: its current name, a former "
+            "name, or words from its note (`EKS`)."
+        ),
     )
 
 

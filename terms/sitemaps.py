@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from terms.models import Category, Provider, Term
+from terms.models import Category, Provider, ProviderEquivalent, Term
 
 
 class TermSitemap(Sitemap):
@@ -34,6 +34,24 @@ class ProviderSitemap(Sitemap):
         return Provider.objects.order_by("slug")
 
 
+class ServiceSitemap(Sitemap):
+    """Each service's /compare/<provider>/<service>/ page, where "what is X called on the
+    other clouds" lands."""
+
+    changefreq = "weekly"
+    priority = 0.7
+
+    def items(self):
+        return ProviderEquivalent.objects.services()
+
+    def location(self, service):
+        kwargs = {"provider": service["provider__slug"], "service": service["service_slug"]}
+        return reverse("terms:compare-service", kwargs=kwargs)
+
+    def lastmod(self, service):
+        return service["last_change"]
+
+
 class PageSitemap(Sitemap):
     changefreq = "daily"
     priority = 0.6
@@ -51,4 +69,5 @@ SITEMAPS = {
     "terms": TermSitemap,
     "categories": CategorySitemap,
     "providers": ProviderSitemap,
+    "services": ServiceSitemap,
 }

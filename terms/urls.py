@@ -15,6 +15,12 @@ urlpatterns = [
     path("providers/", views.ProviderListView.as_view(), name="provider-list"),
     path("providers/<slug:slug>/", views.ProviderDetailView.as_view(), name="provider-detail"),
     path("compare/", views.CompareView.as_view(), name="compare"),
+    # <str:>, not <slug:>: service names need not be English, and a variant is redirected.
+    path(
+        "compare/<slug:provider>/<str:service>/",
+        views.CompareServiceView.as_view(),
+        name="compare-service",
+    ),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("feed/", RecentTermsFeed(), name="feed"),

@@ -12,18 +12,19 @@ from urllib.parse import quote_plus, urlencode
 
 from django.db.models import Count
 from django.db.models.functions import Substr, Upper
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import content_cache, rendering
+from terms import compare, content_cache, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
-from terms.models import Category, Provider, Term
+from terms.models import Category, Provider, ProviderEquivalent, Term
 from terms.term_page import term_page
 
 SITE_NAME = "Glossary"
@@ -278,14 +279,15 @@ class ProviderDetailView(PageMixin, DetailView):
 
 
 class CompareView(PageMixin, FilterView):
-    """Terms × providers: which service each provider offers for each term."""
+    """Terms × providers: which service each provider offers for each term, by category;
+    filtered by `q`, the best match first with its answer line."""
 
     template_name = "terms/compare.html"
     context_object_name = "terms"
-    queryset = (
-        Term.objects.on_provider().links().alphabetical().prefetch_related("provider_equivalents")
-    )
+    queryset = Term.objects.on_provider().summaries().by_category()
     filterset_class = CompareFilter
+    # The page's own filter (compare.js) narrows the rows it has: all of them, one page.
+    paginate_by = None
     # Bad values are left out, as if not given: the matrix still shows.
     strict = False
     title = "Compare cloud providers"
@@ -297,14 +299,95 @@ class CompareView(PageMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         providers = list(Provider.objects.all())
-        rows = []
-        for term in context["page_obj"].object_list:
-            cells = {provider.pk: [] for provider in providers}
-            for equivalent in term.provider_equivalents.all():
-                cells[equivalent.provider_id].append(equivalent)
-            rows.append((term, [cells[provider.pk] for provider in providers]))
-        context.update(providers=providers, rows=rows)
+        chosen = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        query = chosen.get("q", "")
+        terms, ranked = context["terms"], None
+        if query:
+            # Every row of the category goes out, those that do not match hidden: without
+            # the script the page shows the matches; with it, the next service typed finds
+            # its row.
+            ranked = list(terms.values_list("pk", flat=True))
+            terms = self.get_queryset()
+            if chosen.get("category"):
+                terms = terms.filter(category=chosen["category"])
+        rows = compare.matrix_rows(terms.with_equivalents(), providers)
+        by_pk = {row.term.pk: row for row in rows}
+        matches = rows if ranked is None else [by_pk[pk] for pk in ranked if pk in by_pk]
+        context.update(
+            providers=providers,
+            rows=matches,
+            # Each category's rows, in the order compare.js restores; a filtered page
+            # sends the matches once, in their own tbody before these.
+            groups=compare.by_category(rows),
+            shown=set(ranked or ()),
+            # Not `query`: base.html would fill the site's search box with it.
+            compare_query=query,
+            answer=compare.answer(matches[0], query) if query and matches else None,
+        )
         return context
+
+
+class CompareServiceView(PageMixin, TemplateView):
+    """What one provider's service is called on the other clouds, for each term it serves."""
+
+    template_name = "terms/compare_service.html"
+
+    def get(self, request, *args, **kwargs):
+        providers = list(Provider.objects.all())
+        provider = next((p for p in providers if p.slug == kwargs["provider"].lower()), None)
+        if provider is None:
+            raise Http404("No such provider.")
+        asked = kwargs["service"]
+        slug = slugify(asked, allow_unicode=True) or asked
+        if provider.slug != kwargs["provider"] or slug != asked:
+            return self.moved(provider, slug)
+        terms = list(
+            Term.objects.on_provider(provider, service_slug=slug)
+            .links()
+            .alphabetical()
+            .with_equivalents()
+        )
+        if not terms:
+            renamed = ProviderEquivalent.objects.former_service(provider, slug)
+            if renamed is None:
+                raise Http404("No such service.")
+            return self.moved(provider, renamed.service_slug)
+        self.provider, self.providers = provider, providers
+        self.found = compare.counterparts(terms, provider, slug, providers)
+        return super().get(request, *args, **kwargs)
+
+    def moved(self, provider, slug):
+        url = reverse("terms:compare-service", kwargs={"provider": provider.slug, "service": slug})
+        return HttpResponsePermanentRedirect(url)
+
+    @property
+    def service(self):
+        return self.found[0].own.service
+
+    def get_title(self):
+        return f"{self.service} ({self.provider.short_name}) on other clouds"
+
+    def get_description(self):
+        parts = []
+        for provider, equivalents in self.found[0].others:
+            if equivalents:
+                names = " or ".join(e.service for e in equivalents)
+                parts.append(f"{names} on {provider.short_name}")
+        term = self.found[0].term.name
+        text = f"On {self.provider.name}, {self.service} is the service for {term}."
+        if parts:
+            text += " Other clouds call it " + "; ".join(parts) + "."
+        return text
+
+    def get_context_data(self, **kwargs):
+        # Replacing the URL's `provider` and `service`, which TemplateView passes as text.
+        kwargs.update(
+            provider=self.provider,
+            service=self.service,
+            others=[p for p in self.providers if p.pk != self.provider.pk],
+            found=self.found,
+        )
+        return super().get_context_data(**kwargs)
 
 
 @require_safe

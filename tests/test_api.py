@@ -415,6 +415,48 @@ def test_equivalents_map_a_service_to_the_other_providers(api, db):
     ]
 
 
+@pytest.fixture
+def renamed(db):
+    """Kubernetes on AWS under a service renamed once, with its abbreviation in the note,
+    and a Container term whose note mentions the same abbreviation."""
+    aws = Provider.objects.get(slug="aws")
+    kubernetes = make_term("Kubernetes")
+    ProviderEquivalent.objects.create(
+        term=kubernetes,
+        provider=aws,
+        service="Amazon Elastic Kubernetes Service",
+        note="EKS",
+        former_names=["Amazon Container Kubernetes"],
+    )
+    container = make_term("Container")
+    ProviderEquivalent.objects.create(term=container, provider=aws, service="Amazon EKS")
+    ProviderEquivalent.objects.create(
+        term=make_term("Pod"), provider=aws, service="Amazon ECS", note="tasks; EKS pods"
+    )
+
+
+def equivalents(api, service, provider="aws"):
+    body = api.get(f"{API}/equivalents/", {"provider": provider, "service": service}).json()
+    return [(r["term"]["slug"], r["matched_on"]) for r in body["results"]]
+
+
+def test_equivalents_find_a_service_by_its_former_name(api, renamed):
+    assert equivalents(api, "amazon container kubernetes") == [("kubernetes", "former_name")]
+
+
+def test_equivalents_find_a_service_by_a_word_of_its_note_after_exact_names(api, renamed):
+    assert equivalents(api, "Amazon EKS") == [("container", "service")]
+    assert equivalents(api, "eks") == [("kubernetes", "note"), ("pod", "note")]
+
+
+def test_equivalents_match_notes_only_on_the_providers_side(api, renamed):
+    assert equivalents(api, "EKS", provider="azure") == []
+
+
+def test_equivalents_say_they_matched_a_service_by_name(api, term):
+    assert equivalents(api, "Model Training Service 0") == [("model-training", "service")]
+
+
 def test_equivalents_of_an_unmapped_service_are_empty(api, term):
     body = api.get(f"{API}/equivalents/", {"provider": "aws", "service": "Amazon Nothing"}).json()
 
@@ -762,6 +804,15 @@ def test_schema_is_served_as_openapi_3(api, db):
 
     assert response.json()["openapi"].startswith("3.")
     assert "/api/v1/equivalents/" in response.json()["paths"]
+
+
+def test_schema_documents_what_an_equivalent_matched_on(api, db):
+    response = api.get(f"{API}/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schemas = response.json()["components"]["schemas"]
+    matched_on = schemas["EquivalentMatch"]["properties"]["matched_on"]
+
+    assert "former name" in matched_on["description"]
+    assert "matched_on" in schemas["EquivalentMatch"]["required"]
 
 
 @pytest.mark.parametrize("page", ["docs/", "redoc/"])

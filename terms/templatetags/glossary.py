@@ -3,6 +3,7 @@ term page prints."""
 
 import functools
 import html
+import re
 
 from django import template
 from django.templatetags.static import static
@@ -93,3 +94,27 @@ def search_facets(groups):
         )
         parts.append(f"  <h2>{html.escape(title)}</h2>\n  <ul>\n{items}\n  </ul>")
     return SafeString("\n".join(parts))
+
+
+@register.filter
+def highlight(text, query):
+    """`text` escaped, each occurrence of `query` (any case) in <mark>: what matched the
+    comparison filter."""
+    text = str(text)
+    query = (query or "").strip()
+    if not query:
+        return SafeString(html.escape(text))
+    parts = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    # re.split with one group: the matches are at the odd places.
+    return SafeString(
+        "".join(
+            f"<mark>{html.escape(part)}</mark>" if i % 2 else html.escape(part)
+            for i, part in enumerate(parts)
+        )
+    )
+
+
+@register.filter
+def lines(names):
+    """A JSON list of names (aliases, former names), one per line, for a data- attribute."""
+    return "\n".join(name for name in names or () if isinstance(name, str))
