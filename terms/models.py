@@ -1,5 +1,6 @@
 """The glossary's content: terms, their children, categories and providers."""
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
@@ -168,6 +169,10 @@ def _has_service(**lookups):
     return Exists(ProviderEquivalent.objects.filter(term=OuterRef("pk"), **lookups))
 
 
+# Written by terms.versions at the end of each write batch, never by Term.save().
+STAMP_FIELDS = ("version", "updated_by_id")
+
+
 class Term(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
@@ -190,6 +195,18 @@ class Term(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counted up once by every write batch that changes the term or its children
+    # (terms.versions): the admin form and the API's ETag carry it to refuse stale writes.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who made the last change; empty for imports and scripts.",
+    )
 
     objects = TermQuerySet.as_manager()
 
@@ -212,6 +229,15 @@ class Term(models.Model):
         # Its HTML and summary are rendered when the save's batch ends (terms.linking).
         if not self.slug:
             self.slug = slugify(self.name)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The version stamp is written by the batch alone: an instance read before
+            # another write must not roll it back.
+            deferred = self.get_deferred_fields() | set(STAMP_FIELDS)
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in deferred
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
