@@ -9,9 +9,9 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
-from terms import diffs, linking, rendering, versions, writing
+from terms import diffs, health, linking, rendering, versions, writing
 from terms.importers import ImportFailed, export_term, import_entries, parse_sources, upload_sources
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
@@ -48,7 +48,9 @@ class TermAdminForm(forms.ModelForm):
             "definition",
             "related_terms",
             "see_also",
+            "no_equivalent_on",
         ]
+        widgets = {"no_equivalent_on": forms.CheckboxSelectMultiple}
 
     conflict = None  # the newer version's Stamp, when saving was refused
 
@@ -175,6 +177,19 @@ def unresolved_links(term):
     return list(dict.fromkeys(names))
 
 
+class HealthFilter(admin.SimpleListFilter):
+    title = "content health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [(key, problem.label) for key, problem in health.PROBLEMS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in health.PROBLEMS:
+            return queryset.with_problem(self.value())
+        return queryset
+
+
 def _input_rows(formset, fields):
     """The children an inline formset would save, as dicts of their fields: deleted and
     untouched blank rows left out."""
@@ -207,6 +222,7 @@ def input_snapshot(form, formsets):
         definition=data.get("definition", ""),
         related_terms=data.get("related_terms", []),
         see_also=data.get("see_also", []),
+        no_equivalent_on=data.get("no_equivalent_on", []),
         use_cases=_input_rows(
             by_model[UseCase], ["organization", "title", "description", "outcome"]
         ),
@@ -221,6 +237,7 @@ class TermAdmin(admin.ModelAdmin):
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "category", "difficulty", "updated_at"]
     list_filter = [
+        HealthFilter,
         "category",
         "difficulty",
         ("provider_equivalents__provider", admin.RelatedOnlyFieldListFilter),
@@ -247,6 +264,7 @@ class TermAdmin(admin.ModelAdmin):
             },
         ),
         ("Links", {"fields": ["related_terms", "see_also"]}),
+        ("Provider coverage", {"fields": ["no_equivalent_on"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
 
@@ -267,7 +285,7 @@ class TermAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         if form.conflict is not None:
-            saved = Term.objects.with_related().get(pk=obj.pk)
+            saved = Term.objects.with_related().prefetch_related("no_equivalent_on").get(pk=obj.pk)
             yours = input_snapshot(form, context["inline_admin_formsets"])
             context["conflict_changes"] = diffs.compare(diffs.stored_snapshot(saved), yours)
             context["conflict"] = form.conflict
@@ -280,10 +298,36 @@ class TermAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)
+        health_view = self.admin_site.admin_view(self.health_view)
         return [
             path("import/", view, name="terms_term_import"),
+            path("health/", health_view, name="terms_term_health"),
             *super().get_urls(),
         ]
+
+    def health_view(self, request):
+        """How many terms miss what readers expect, by problem, each linked to its list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        counts = Term.objects.problem_counts()
+        changelist = reverse("admin:terms_term_changelist")
+        problems = [
+            {
+                "label": problem.label,
+                "description": problem.description,
+                "count": counts[key],
+                "url": f"{changelist}?{HealthFilter.parameter_name}={key}",
+            }
+            for key, problem in health.PROBLEMS.items()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Content health",
+            "problems": problems,
+            "term_count": Term.objects.count(),
+        }
+        return TemplateResponse(request, "admin/terms/term/health.html", context)
 
     def import_view(self, request):
         """Upload entry files: preview what would change, or import them all or nothing."""

@@ -87,6 +87,7 @@ def snapshot(
     definition,
     related_terms,
     see_also,
+    no_equivalent_on,
     use_cases,
     equivalents,
     faqs,
@@ -102,6 +103,7 @@ def snapshot(
         "Definition": definition,
         "Related terms": sorted(str(t) for t in related_terms),
         "See also": sorted(str(t) for t in see_also),
+        "No equivalent on purpose": sorted(str(p) for p in no_equivalent_on),
         "Use cases": [
             f"{u['organization']}: {u['title']}. {u['description']} Outcome: {u['outcome']}"
             for u in use_cases
@@ -139,6 +141,7 @@ def stored_snapshot(term):
         definition=term.definition,
         related_terms=term.related_terms.all(),
         see_also=term.see_also.all(),
+        no_equivalent_on=term.no_equivalent_on.all(),
         use_cases=rows(term.use_cases.all(), ["organization", "title", "description", "outcome"]),
         equivalents=rows(
             term.provider_equivalents.all(),

@@ -157,6 +157,18 @@ class TermQuerySet(models.QuerySet):
         """Terms whose name, or the name of one of whose services, contains `text` (any case)."""
         return self.filter(Q(name__icontains=text) | _has_service(service__icontains=text))
 
+    def with_problem(self, key):
+        """Terms with this content-health problem (a key of terms.health.PROBLEMS)."""
+        from terms import health  # health builds on these models
+
+        return health.PROBLEMS[key].filter(self)
+
+    def problem_counts(self):
+        """{problem key: how many of these terms have it} (terms.health.PROBLEMS)."""
+        from terms import health
+
+        return health.counts(self)
+
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""
         if letter == "#":
@@ -192,6 +204,14 @@ class Term(models.Model):
     # backlinks ("Mentioned in") without scanning every definition on each request.
     mentions = models.ManyToManyField(
         "self", symmetrical=False, blank=True, editable=False, related_name="mentioned_in"
+    )
+    # Providers with nothing comparable: content health does not count them as missing.
+    no_equivalent_on = models.ManyToManyField(
+        Provider,
+        blank=True,
+        related_name="+",
+        verbose_name="no equivalent on purpose",
+        help_text="Providers that have nothing comparable (say why in an FAQ).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
