@@ -3,13 +3,18 @@
 import pytest
 
 from terms.models import Term
-from tests.test_browser import browser, open_page, site  # noqa: F401 (fixtures)
+from tests import test_browser
+from tests.test_browser import open_page
 from tests.test_versions import make_editor
 
 pytestmark = pytest.mark.browser
 
+# The reader journeys' Chromium and live site, shared with these tests.
+browser = test_browser.browser
+site = test_browser.site
 
-def signed_in(browser, site, username):  # noqa: F811 (the fixture, passed in)
+
+def signed_in(browser, site, username):
     context, page = open_page(browser)
     page.goto(site + "/admin/login/")
     page.fill("#id_username", username)
@@ -23,7 +28,7 @@ def test_two_editors_race_and_the_second_keeps_their_input(
     browser,
     site,
     django_user_model,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     make_editor(django_user_model, "alice")
     make_editor(django_user_model, "bob")
