@@ -352,3 +352,8 @@ def test_the_schema_documents_if_match_and_412(two_clients):
         assert headers == ["If-Match"]
         assert "412" in operations[method]["responses"]
     assert "ETag" in operations["get"]["responses"]["200"]["headers"]
+
+
+def test_head_carries_the_etag_a_get_gives(two_clients):
+    alice, _ = two_clients
+    assert alice.head(DETAIL)["ETag"] == alice.get(DETAIL)["ETag"]
