@@ -357,3 +357,60 @@ def test_the_schema_documents_if_match_and_412(two_clients):
 def test_head_carries_the_etag_a_get_gives(two_clients):
     alice, _ = two_clients
     assert alice.head(DETAIL)["ETag"] == alice.get(DETAIL)["ETag"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_simultaneous_writes_with_one_etag_cannot_both_succeed(
+    transactional_db, alice, bob, monkeypatch
+):
+    """Bob's write passes the early check while Alice's is still open; the locked check
+    inside his transaction waits for hers to commit, then refuses his."""
+    import threading
+    import time
+
+    make_term("Model Training", children=1)
+    clients = api_client(alice), api_client(bob)
+    etag = clients[0].get(DETAIL)["ETag"]
+    alice_inside, release = threading.Event(), threading.Event()
+    original = writing.replace_term
+
+    def alice_pauses(term, fields, **kwargs):
+        if fields.get("difficulty") == "advanced":
+            alice_inside.set()
+            release.wait()
+        return original(term, fields, **kwargs)
+
+    monkeypatch.setattr(writing, "replace_term", alice_pauses)
+    statuses = {}
+
+    def write(name, client, payload):
+        try:
+            response = client.patch(DETAIL, payload, format="json", HTTP_IF_MATCH=etag)
+            statuses[name] = response.status_code
+        finally:
+            connection.close()
+
+    alice_thread = threading.Thread(
+        target=write, args=("alice", clients[0], {"difficulty": "advanced"})
+    )
+    bob_thread = threading.Thread(target=write, args=("bob", clients[1], {"aliases": ["T"]}))
+    alice_thread.start()
+    assert alice_inside.wait(timeout=30)
+    bob_thread.start()
+    # Bob's transaction is seen waiting for Alice's row lock before she may go on.
+    waiting = False
+    for _ in range(1000):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            waiting = cursor.fetchone()[0] > 0
+        if waiting:
+            break
+        time.sleep(0.01)
+    release.set()
+    alice_thread.join()
+    bob_thread.join()
+
+    assert waiting
+    assert statuses == {"alice": 200, "bob": 412}
+    stored = Term.objects.get(slug="model-training")
+    assert (stored.difficulty, stored.aliases) == ("advanced", [])
