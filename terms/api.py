@@ -244,12 +244,12 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         with writing.batch(by=self.request.user):
-            serializer.save()
+            self.written = serializer.save()
 
     def perform_update(self, serializer):
         with writing.batch(by=self.request.user):
             self._require_if_match(serializer.instance.pk, lock=True)
-            serializer.save()
+            self.written = serializer.save()
 
     def perform_destroy(self, instance):
         with writing.batch(by=self.request.user):
@@ -263,10 +263,10 @@ class TermViewSet(viewsets.ModelViewSet):
         return self._with_etag(super().update(request, *args, **kwargs))
 
     def _with_etag(self, response):
-        """The written term's ETag, as a GET of it would give now."""
-        term = Term.objects.only("version").get(slug=response.data["slug"])
+        """The written term's ETag, as a GET of it would give now (its batch has ended)."""
+        current = versions.stamp(self.written.pk)
         response["ETag"] = versions.etag(
-            term.pk, term.version, self.request.accepted_renderer.format
+            current.pk, current.version, self.request.accepted_renderer.format
         )
         return response
 
