@@ -9,10 +9,10 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import linking, rendering, textformat, writing
+from terms import diffs, health, linking, rendering, textformat, versions, writing
 from terms.importers import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -44,6 +44,8 @@ class LinesField(forms.CharField):
 
 class TermAdminForm(forms.ModelForm):
     aliases = LinesField(required=False, help_text=Term._meta.get_field("aliases").help_text)
+    # The version the editor opened: saving over a newer one is refused (terms.versions).
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Term
@@ -56,7 +58,39 @@ class TermAdminForm(forms.ModelForm):
             "definition",
             "related_terms",
             "see_also",
+            "no_equivalent_on",
         ]
+        widgets = {"no_equivalent_on": forms.CheckboxSelectMultiple}
+
+    conflict = None  # the newer version's Stamp, when saving was refused
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if self.instance.pk is None or opened is None:
+            return cleaned
+        try:
+            # Locks the term until the admin's transaction ends: no write slips in between.
+            versions.check(self.instance.pk, opened)
+        except versions.VersionConflict as conflict:
+            self.conflict = conflict.current
+            # Shown again, the form carries the newer version: saving it once more, after
+            # reading the differences, is the editor's deliberate choice.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("opened_version")] = conflict.current.version
+            raise forms.ValidationError(
+                "%(changed)s Nothing was saved. Your input is kept below, and the differences "
+                "to the saved version are listed above it; save again to replace that "
+                "version with yours.",
+                code="stale_version",
+                params={"changed": str(conflict)},
+            ) from None
+        return cleaned
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -191,12 +225,67 @@ def unresolved_links(term):
     return list(dict.fromkeys(names))
 
 
+class HealthFilter(admin.SimpleListFilter):
+    title = "content health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [(key, problem.label) for key, problem in health.PROBLEMS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in health.PROBLEMS:
+            return queryset.with_problem(self.value())
+        return queryset
+
+
+def _input_rows(formset, fields):
+    """The children an inline formset would save, as dicts of their fields: deleted and
+    untouched blank rows left out."""
+    rows = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        if data.get("DELETE") or (form.instance.pk is None and not form.has_changed()):
+            continue
+        rows.append({name: data.get(name, form[name].value()) for name in fields})
+    return rows
+
+
+def input_snapshot(form, formsets):
+    """The version an editor's unsaved change form holds (terms.diffs.snapshot)."""
+    data = form.cleaned_data
+    by_model = {fs.formset.model: fs.formset for fs in formsets}
+    providers = {str(p.pk): p for p in Provider.objects.all()}
+    equivalents = _input_rows(
+        by_model[ProviderEquivalent],
+        ["provider", "service", "note", "url", "former_names", "verified_on"],
+    )
+    for row in equivalents:  # a row that failed validation holds the provider's raw pk
+        row["provider"] = providers.get(str(row["provider"]), row["provider"])
+    return diffs.snapshot(
+        name=data.get("name", ""),
+        slug=data.get("slug", ""),
+        aliases=data.get("aliases", []),
+        category=data.get("category"),
+        difficulty=data.get("difficulty", ""),
+        definition=data.get("definition", ""),
+        related_terms=data.get("related_terms", []),
+        see_also=data.get("see_also", []),
+        no_equivalent_on=data.get("no_equivalent_on", []),
+        use_cases=_input_rows(
+            by_model[UseCase], ["organization", "title", "description", "outcome"]
+        ),
+        equivalents=equivalents,
+        faqs=_input_rows(by_model[FAQ], ["question", "answer"]),
+    )
+
+
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "category", "difficulty", "updated_at"]
     list_filter = [
+        HealthFilter,
         "category",
         "difficulty",
         ("provider_equivalents__provider", admin.RelatedOnlyFieldListFilter),
@@ -208,24 +297,47 @@ class TermAdmin(admin.ModelAdmin):
     date_hierarchy = "updated_at"
     actions = [download_entries]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "aliases", "category", "difficulty", "definition"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "aliases",
+                    "category",
+                    "difficulty",
+                    "definition",
+                    "opened_version",
+                ]
+            },
+        ),
         ("Links", {"fields": ["related_terms", "see_also"]}),
+        ("Provider coverage", {"fields": ["no_equivalent_on"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
 
     # Each view's saves and deletes, inlines and all, are one batch: links are rendered and
-    # search reindexed once.
-    def changeform_view(self, *args, **kwargs):
-        with writing.batch():
-            return super().changeform_view(*args, **kwargs)
+    # search reindexed once, and the term's version counts up once, as changed by the editor.
+    def changeform_view(self, request, *args, **kwargs):
+        with writing.batch(by=request.user):
+            return super().changeform_view(request, *args, **kwargs)
 
-    def delete_view(self, *args, **kwargs):
-        with writing.batch():
-            return super().delete_view(*args, **kwargs)
+    def delete_view(self, request, *args, **kwargs):
+        with writing.batch(by=request.user):
+            return super().delete_view(request, *args, **kwargs)
 
-    def changelist_view(self, *args, **kwargs):
-        with writing.batch():
-            return super().changelist_view(*args, **kwargs)
+    def changelist_view(self, request, *args, **kwargs):
+        with writing.batch(by=request.user):
+            return super().changelist_view(request, *args, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.conflict is not None:
+            saved = Term.objects.with_related().prefetch_related("no_equivalent_on").get(pk=obj.pk)
+            yours = input_snapshot(form, context["inline_admin_formsets"])
+            context["conflict_changes"] = diffs.compare(diffs.stored_snapshot(saved), yours)
+            context["conflict"] = form.conflict
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         term = self.get_object(request, unquote(object_id))
@@ -234,7 +346,36 @@ class TermAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(csrf_exempt(self.import_view))
-        return [path("import/", view, name="terms_term_import"), *super().get_urls()]
+        health_view = self.admin_site.admin_view(self.health_view)
+        return [
+            path("import/", view, name="terms_term_import"),
+            path("health/", health_view, name="terms_term_health"),
+            *super().get_urls(),
+        ]
+
+    def health_view(self, request):
+        """How many terms miss what readers expect, by problem, each linked to its list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        counts = Term.objects.problem_counts()
+        changelist = reverse("admin:terms_term_changelist")
+        problems = [
+            {
+                "label": problem.label,
+                "description": problem.description,
+                "count": counts[key],
+                "url": f"{changelist}?{HealthFilter.parameter_name}={key}",
+            }
+            for key, problem in health.PROBLEMS.items()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Content health",
+            "problems": problems,
+            "term_count": Term.objects.count(),
+        }
+        return TemplateResponse(request, "admin/terms/term/health.html", context)
 
     def import_view(self, request):
         """Upload entry files: preview what would change, or import them all or nothing.

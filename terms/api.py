@@ -2,7 +2,8 @@
 
 Reads are open to everyone; writes need a token (or a session) and Django's model
 permissions. Lists and details carry Last-Modified; ConditionalGetMiddleware adds the
-ETag and answers If-None-Match / If-Modified-Since with 304.
+list's ETag and answers If-None-Match / If-Modified-Since with 304. A term's ETag names
+its version (terms.versions): a write sent with If-Match and an older one gets 412.
 """
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -27,14 +29,14 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework import permissions, renderers, viewsets
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework import permissions, renderers, status, viewsets
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, serializers
+from terms import api_errors, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -68,6 +70,45 @@ def set_last_modified(response, timestamps):
     return response
 
 
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, current_etag):
+        self.current_etag = current_etag
+        super().__init__(
+            {
+                "detail": (
+                    "The term changed since the version your If-Match names. GET it again, "
+                    "apply your change to it, and send its ETag."
+                ),
+                "current_etag": current_etag,
+            }
+        )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "The ETag of the term as you read it: the change is made only if the term is still "
+        "at that version, else 412. Left out, the change is made whatever the version."
+    ),
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The term's version; send it back in If-Match to change the term safely.",
+    response=[200, 201],
+)
+STALE = OpenApiResponse(
+    serializers.PreconditionFailedSerializer,
+    description="If-Match names an older version of the term; nothing was changed.",
+)
+
+
 SLUG_REGEX = "[-a-zA-Z0-9_]+"
 # The router's pattern, stated in the schema so clients know what a slug may hold.
 SLUG = OpenApiParameter(
@@ -81,7 +122,7 @@ SLUG = OpenApiParameter(
         description="Summaries of terms, paginated and filterable; by name unless `ordering`.",
     ),
     retrieve=extend_schema(
-        parameters=[SLUG],
+        parameters=[SLUG, ETAG],
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
@@ -101,25 +142,30 @@ SLUG = OpenApiParameter(
     create=extend_schema(
         summary="Create a term",
         description="A term with its children in one request, all-or-nothing.",
+        parameters=[ETAG],
         request=serializers.TermWriteSerializer,
         responses={201: serializers.TermDetailSerializer},
         examples=[OpenApiExample("Object Storage", value=TERM_WRITE_EXAMPLE, request_only=True)],
     ),
     update=extend_schema(
-        parameters=[SLUG],
+        parameters=[SLUG, IF_MATCH, ETAG],
         summary="Replace a term",
         description="Lists left out of the payload keep their stored items.",
         request=serializers.TermWriteSerializer,
-        responses={200: serializers.TermDetailSerializer},
+        responses={200: serializers.TermDetailSerializer, 412: STALE},
     ),
     partial_update=extend_schema(
-        parameters=[SLUG],
+        parameters=[SLUG, IF_MATCH, ETAG],
         summary="Change part of a term",
         description="Only the fields given change; a list given replaces the stored one.",
         request=serializers.TermWriteSerializer,
-        responses={200: serializers.TermDetailSerializer},
+        responses={200: serializers.TermDetailSerializer, 412: STALE},
     ),
-    destroy=extend_schema(parameters=[SLUG], summary="Delete a term"),
+    destroy=extend_schema(
+        parameters=[SLUG, IF_MATCH],
+        summary="Delete a term",
+        responses={204: None, 412: STALE},
+    ),
 )
 class TermViewSet(viewsets.ModelViewSet):
     """Glossary terms."""
@@ -176,7 +222,60 @@ class TermViewSet(viewsets.ModelViewSet):
         else:
             response = Response(self.get_serializer(term).data)
         linked = [*term.related_terms.all(), *term.see_also.all()]
+        response["ETag"] = versions.etag(term.pk, term.version, request.accepted_renderer.format)
         return set_last_modified(response, [term.updated_at, *(t.updated_at for t in linked)])
+
+    # Writes: each one batch, recorded as the client's user. With If-Match, the version is
+    # checked as the term is read (412 comes before any 400 about the payload) and again,
+    # locked, inside the write's transaction.
+
+    def get_object(self):
+        term = super().get_object()
+        if self.request.method in ("PUT", "PATCH", "DELETE"):
+            self._require_if_match(term.pk, lock=False)
+        return term
+
+    def _require_if_match(self, pk, *, lock):
+        if_match = self.request.headers.get("If-Match")
+        if if_match is None:
+            return
+        current = versions.stamp(pk, lock=lock)
+        if not versions.if_match_passes(if_match, current):
+            raise PreconditionFailed(versions.etag(pk, current.version))
+
+    def perform_create(self, serializer):
+        with writing.batch(by=self.request.user):
+            self.written = serializer.save()
+
+    def perform_update(self, serializer):
+        with writing.batch(by=self.request.user):
+            self._require_if_match(serializer.instance.pk, lock=True)
+            self.written = serializer.save()
+
+    def perform_destroy(self, instance):
+        with writing.batch(by=self.request.user):
+            self._require_if_match(instance.pk, lock=True)
+            instance.delete()
+
+    def create(self, request, *args, **kwargs):
+        return self._with_etag(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self._with_etag(super().update(request, *args, **kwargs))
+
+    def _with_etag(self, response):
+        """The written term's ETag, as a GET of it would give now (its batch has ended)."""
+        current = versions.stamp(self.written.pk)
+        response["ETag"] = versions.etag(
+            current.pk, current.version, self.request.accepted_renderer.format
+        )
+        return response
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, PreconditionFailed):
+            response["ETag"] = exc.current_etag
+        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

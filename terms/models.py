@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -277,6 +278,18 @@ class TermQuerySet(models.QuerySet):
             .order_by("match_rank", Lower("name"), "pk")
         )
 
+    def with_problem(self, key):
+        """Terms with this content-health problem (a key of terms.health.PROBLEMS)."""
+        from terms import health  # health builds on these models
+
+        return health.PROBLEMS[key].filter(self)
+
+    def problem_counts(self):
+        """{problem key: how many of these terms have it} (terms.health.PROBLEMS)."""
+        from terms import health
+
+        return health.counts(self)
+
     def starting_with(self, letter):
         """Terms whose name starts with `letter`; "#" stands for any non-letter."""
         if letter == "#":
@@ -308,6 +321,10 @@ def _list_holds(field, text):
     return Q(**{lookup: json.dumps(text)}) | Q(**{lookup: json.dumps(text, ensure_ascii=False)})
 
 
+# Written by terms.versions at the end of each write batch, never by Term.save().
+STAMP_FIELDS = ("version", "updated_by_id")
+
+
 class Term(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
@@ -328,8 +345,28 @@ class Term(models.Model):
     mentions = models.ManyToManyField(
         "self", symmetrical=False, blank=True, editable=False, related_name="mentioned_in"
     )
+    # Providers with nothing comparable: content health does not count them as missing.
+    no_equivalent_on = models.ManyToManyField(
+        Provider,
+        blank=True,
+        related_name="+",
+        verbose_name="no equivalent on purpose",
+        help_text="Providers that have nothing comparable (say why in an FAQ).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counted up once by every write batch that changes the term or its children
+    # (terms.versions): the admin form and the API's ETag carry it to refuse stale writes.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who made the last change; empty for imports and scripts.",
+    )
 
     objects = TermQuerySet.as_manager()
 
@@ -355,6 +392,15 @@ class Term(models.Model):
         # Its HTML and summary are rendered when the save's batch ends (terms.linking).
         if not self.slug:
             self.slug = slugify(self.name)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The version stamp is written by the batch alone: an instance read before
+            # another write must not roll it back.
+            deferred = self.get_deferred_fields() | set(STAMP_FIELDS)
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in deferred
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -339,6 +339,13 @@ class EquivalentResultSerializer(serializers.Serializer):
 # Writes
 
 
+class PreconditionFailedSerializer(serializers.Serializer):
+    """The answer to a write whose If-Match names an older version of the term."""
+
+    detail = serializers.CharField()
+    current_etag = serializers.CharField(help_text="The term's ETag now.")
+
+
 class ProviderSlugField(serializers.SlugRelatedField):
     """A provider by slug, all providers read once per request rather than once per item."""
 

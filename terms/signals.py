@@ -8,7 +8,7 @@ of one. Raw saves (loaddata) are left alone: after a restore, `rebuild_search_in
 """
 
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from terms import linking, search, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
@@ -23,6 +23,7 @@ def term_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
     with writing.batch():
+        writing.touch(instance.pk)
         linking.note_saved(instance)
         search.reindex_terms([instance.pk])
 
@@ -46,9 +47,28 @@ def child_changed(sender, instance, raw=False, origin=None, **kwargs):
     if raw or _deleting_term(origin):
         return
     with writing.batch():
+        writing.touch(instance.term_id)
         if sender is FAQ:
             linking.note_faq(instance)
         search.reindex_terms([instance.term_id])
+
+
+def related_changed(sender, instance, action, pk_set=None, **kwargs):
+    """Both ends of a related-terms pair list it: both terms change (the admin's form)."""
+    if action == "pre_clear":
+        writing.touch(instance.pk, *instance.related_terms.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove"):
+        writing.touch(instance.pk, *pk_set)
+
+
+def see_also_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    """Only the term that lists others under see also changes."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:
+        writing.touch(*(pk_set or ()))
+    else:
+        writing.touch(instance.pk)
 
 
 def category_saved(sender, instance, created=False, raw=False, **kwargs):
@@ -70,5 +90,9 @@ def connect():
         name = child.__name__
         post_save.connect(child_changed, sender=child, dispatch_uid=f"{name}_saved")
         post_delete.connect(child_changed, sender=child, dispatch_uid=f"{name}_deleted")
+    related = Term.related_terms.through
+    m2m_changed.connect(related_changed, sender=related, dispatch_uid="related_changed")
+    see_also = Term.see_also.through
+    m2m_changed.connect(see_also_changed, sender=see_also, dispatch_uid="see_also_changed")
     post_save.connect(category_saved, sender=Category, dispatch_uid="category_saved")
     post_save.connect(provider_saved, sender=Provider, dispatch_uid="provider_saved")

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from terms import linking, search
+from terms import linking, search, versions
 from terms.models import FAQ, ProviderEquivalent, Term, UseCase
 
 # Equivalent fields that only editors set in the admin: a write that does not mention them
@@ -25,14 +25,16 @@ _state = threading.local()
 
 
 @contextmanager
-def batch():
-    """Write many terms as one change: children are inserted, links rendered and search
-    reindexed once, when the outermost batch ends, inside its transaction."""
+def batch(by=None):
+    """Write many terms as one change: children are inserted, links rendered, search
+    reindexed and the changed terms' versions counted up (as changed `by` that user) once,
+    when the outermost batch ends, inside its transaction."""
     if getattr(_state, "children", None) is not None:
         yield  # inside a batch: its end does the work
         return
     _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
     _state.written = {}
+    _state.touched = set()
     collecting = gc.isenabled()
     # A batch holds every row it writes until it ends; full collections of that growing heap
     # made 10,000 imported terms cost 13x 1,000 (target: at most 12x). Cycles wait till the end.
@@ -45,9 +47,10 @@ def batch():
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
                     _stamp(_state.written)
+                    versions.bump(_state.touched, by)
             linking.settle()
     finally:
-        _state.children = _state.written = None
+        _state.children = _state.written = _state.touched = None
         if collecting:
             gc.enable()
 
@@ -69,6 +72,12 @@ def _stamp(written):
         term.updated_at = now
         if is_new:
             term.created_at = now
+
+
+def touch(*pks):
+    """Note terms whose content this batch changes: their versions go up when it ends."""
+    with batch():
+        _state.touched.update(pk for pk in pks if pk is not None)
 
 
 def _add(rows):
@@ -130,14 +139,18 @@ def set_links(links):
     see_also = {pk: _pks(lists["see_also"]) for pk, lists in links.items() if "see_also" in lists}
     through = Term.related_terms.through
     if related:
-        through.objects.filter(Q(from_term_id__in=related) | Q(to_term_id__in=related)).delete()
+        old = through.objects.filter(Q(from_term_id__in=related) | Q(to_term_id__in=related))
         pairs = {(pk, other) for pk, others in related.items() for other in others}
         pairs |= {(other, pk) for pk, other in pairs}
+        # Both ends of a relation show it: both change, those that lose one too.
+        touch(*related, *(b for _, b in pairs), *old.values_list("from_term_id", flat=True))
+        old.delete()
         through.objects.bulk_create(
             [through(from_term_id=a, to_term_id=b) for a, b in sorted(pairs)], batch_size=1000
         )
     through = Term.see_also.through
     if see_also:
+        touch(*see_also)
         through.objects.filter(from_term_id__in=see_also).delete()
         through.objects.bulk_create(
             [
