@@ -7,7 +7,7 @@ ETag and answers If-None-Match / If-Modified-Since with 304.
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import serializers
+from terms import health, serializers
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -291,11 +291,6 @@ def flatten_errors(errors, prefix=""):
     return flat
 
 
-def health(request):
-    """A liveness probe for load balancers: no database, no DRF."""
-    return JsonResponse({"status": "ok"})
-
-
 # Swagger UI (split view: its init script comes from our origin) runs under the site's
 # CSP as is. ReDoc injects styles and starts its search worker from a blob: it alone
 # gets those two relaxations.
@@ -317,6 +312,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
-    path("health/", health, name="health"),
+    path("health/", health.live, name="health"),
+    path("health/ready/", health.ready, name="health-ready"),
     *router.urls,
 ]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from terms.importers import ImportFailed, import_paths
+from terms.importers import ImportConflict, ImportFailed, import_paths
 from terms.models import Term
 
 
@@ -25,6 +25,8 @@ class Command(BaseCommand):
             return
         try:
             report = import_paths(paths, dry_run=dry_run)
+        except ImportConflict as exc:
+            raise CommandError(exc.errors[0]) from None
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(error)
