@@ -163,15 +163,47 @@ class PostgresCluster:
 
 
 def manage(*args, env):
-    """Run a management command in a child process with `env` over this one's."""
-    subprocess.run(
+    """Run a management command in a child process with `env` over this one's; its output."""
+    return subprocess.run(
         [str(PYTHON), str(BASE_DIR / "manage.py"), *args],
         check=True,
         cwd=BASE_DIR,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
-    )
+    ).stdout
+
+
+# One child process for every step: each would otherwise pay for Django's start-up.
+_PREPARE = """
+import sys, django
+django.setup()
+from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+call_command("migrate", "--no-input", verbosity=0)
+call_command("import_glossary", *sys.argv[1:], verbosity=0)
+call_command("make_editor", "soak-editor", verbosity=0)
+editor = get_user_model().objects.get(username="soak-editor")
+print(Token.objects.get_or_create(user=editor)[0].key)
+"""
+
+
+def prepare_site(env, entries):
+    """Migrate the database `env` names and import `entries`; returns an editor's token."""
+    return subprocess.run(
+        [str(PYTHON), "-c", _PREPARE, *map(str, entries)],
+        check=True,
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "glossary.settings", **env},
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+
+
+def collect_static():
+    """Gunicorn serves the hashed names that collectstatic writes."""
+    manage("collectstatic", "--no-input", env={})
 
 
 class Gunicorn:
