@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.template.response import SimpleTemplateResponse
 
@@ -24,7 +24,16 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        # The driver's own errors too: Django leaves some unwrapped, such as closing a
+        # server-side cursor (a queryset's iterator()) on a connection the server ended.
+        driver = connection.Database
+        unreachable = (
+            OperationalError,
+            InterfaceError,
+            driver.OperationalError,
+            driver.InterfaceError,
+        )
+        if not isinstance(exception, unreachable):
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)
         if request.path.startswith("/api/"):

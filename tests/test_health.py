@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.db import OperationalError, ProgrammingError
+from django.db import OperationalError, ProgrammingError, connection
 from django.db.backends.utils import CursorWrapper
 
 API = "/api/v1"
@@ -81,3 +81,16 @@ def test_other_database_errors_stay_500(client, database_bug):
     client.raise_request_exception = False
 
     assert client.get(f"{API}/terms/").status_code == 500
+
+
+@pytest.fixture
+def driver_down(db):
+    """A driver error that Django leaves unwrapped, as it does when closing a server-side
+    cursor on a connection the server ended."""
+    yield from failing(connection.Database.OperationalError("terminating connection"))
+
+
+def test_unwrapped_driver_errors_also_answer_503(client, driver_down):
+    response = client.get(f"{API}/terms/")
+
+    assert response.status_code == 503
