@@ -21,6 +21,8 @@ RETRY_SECONDS = 2
 LOG_EVERY_SECONDS = 60
 
 _last_logged = float("-inf")
+# Django makes a cache object per thread: the outage and the memory are the process's.
+_down_until = {}  # Redis location: monotonic time to try it again
 
 
 def _log_outage(location, exc):
@@ -41,19 +43,18 @@ class FailOpenRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = server
         self._fallback = LocMemCache(
-            f"fail-open-{id(self)}",
+            f"fail-open:{server}:{params.get('KEY_PREFIX', '')}",
             {
                 "TIMEOUT": params.get("TIMEOUT", 300),
                 "KEY_PREFIX": params.get("KEY_PREFIX", ""),
                 "OPTIONS": {"MAX_ENTRIES": 5000},
             },
         )
-        self._down_until = float("-inf")
 
     @property
     def is_down(self):
         """True while this process serves from memory after a failure."""
-        return time.monotonic() < self._down_until
+        return time.monotonic() < _down_until.get(self._location, float("-inf"))
 
 
 def _fail_open(name):
@@ -65,7 +66,7 @@ def _fail_open(name):
         try:
             return redis_method(self, *args, **kwargs)
         except (RedisError, OSError) as exc:
-            self._down_until = time.monotonic() + RETRY_SECONDS
+            _down_until[self._location] = time.monotonic() + RETRY_SECONDS
             _log_outage(self._location, exc)
             return getattr(self._fallback, name)(*args, **kwargs)
 

@@ -2,6 +2,7 @@
 and freezes (SIGSTOP)."""
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -24,14 +25,20 @@ def redis_server():
 
 
 @pytest.fixture(autouse=True)
-def _log_every_outage(monkeypatch):
+def _fresh_process(monkeypatch):
+    """No outage seen or logged yet."""
     monkeypatch.setattr(fail_open, "_last_logged", float("-inf"))
+    monkeypatch.setattr(fail_open, "_down_until", {})
 
 
 def cache_on(server):
+    """A cache of its own: a fresh prefix keeps other tests' memory out of it."""
     return fail_open.FailOpenRedisCache(
         server.url,
-        {"OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2}, "KEY_PREFIX": "t"},
+        {
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+            "KEY_PREFIX": uuid.uuid4().hex,
+        },
     )
 
 

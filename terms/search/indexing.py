@@ -49,9 +49,7 @@ def reindex_terms(term_ids):
         _state.pending.update(ids)
         return
     backend = get_backend()
-    # Its statements take longer than a request's are allowed to (PostgreSQL only).
-    unbounded = getattr(connection, "unbounded", nullcontext)
-    with unbounded(), transaction.atomic():
+    with transaction.atomic():
         for chunk in batched(ids, BATCH):
             backend.replace(list(chunk), *IndexNames.read(chunk).rows())
         ContentGeneration.objects.bump()
