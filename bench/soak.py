@@ -266,7 +266,7 @@ def main():
         pg.remove()
 
     with tempfile.TemporaryDirectory() as folder:
-        env = {"DATABASE_URL": f"sqlite:///{Path(folder) / 'soak.sqlite3'}"}
+        env = {"DATABASE_URL": f"sqlite:///{Path(folder) / 'soak.sqlite3'}", "REDIS_URL": ""}
         token = prepare_site(env, [SAMPLE])
         site = Gunicorn(8741, env, workers=4).start()
         try:
