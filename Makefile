@@ -55,6 +55,6 @@ format: $(VENV)/.installed-dev
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-# Not part of `make test`: the production setup under load and outages, about 4 minutes.
+# Not part of `make test`: the production setup under load and through outages (minutes).
 soak: $(VENV)/.installed-dev
 	$(PY) -m bench.soak
