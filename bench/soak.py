@@ -4,7 +4,7 @@
    writers for 60 s.
 2. gunicorn + SQLite: 8 readers and 2 writers (10 clients) for 60 s.
 3. gunicorn + PostgreSQL + Redis under the same load, while PostgreSQL is stopped for 10 s,
-   then Redis for 10 s.
+   then Redis for 10 s; then, without load, PostgreSQL frozen (SIGSTOP).
 
 Every check: no 5xx (outside the PostgreSQL outage, where only fast 503s are allowed), no
 lost write (every write the API acknowledged is in the database afterwards), throttled
@@ -53,6 +53,8 @@ READS = [
 ]
 TIMEOUT = 60  # a request that takes this long counts as hung
 RECOVERY_SECONDS = 5  # pages answer again this soon after a server is back
+# A hung database: the health check's bound, then a fresh connection's connect timeout.
+HUNG_ANSWER_SECONDS = 8
 
 
 class Load:
@@ -239,6 +241,25 @@ def outage_figures(load, marks):
     return row
 
 
+def hung_figures(pg, site):
+    """PostgreSQL frozen (every process SIGSTOPped), no load: how long each probe takes."""
+    paths = ["/terms/", "/api/v1/terms/", "/api/v1/health/ready/", "/api/v1/health/"]
+    paths.append("/static/css/site.css")
+    pg.freeze()
+    try:
+        probes = [(path, *fetch(f"{site.url}{path}", timeout=TIMEOUT)[::3]) for path in paths]
+    finally:
+        pg.thaw()
+    back = [fetch(f"{site.url}{path}", timeout=TIMEOUT)[0] for path in paths]
+    row = {
+        "run": "postgresql hung",
+        "answers": {path: [status, round(seconds * 1000)] for path, status, seconds in probes},
+        "after_thaw": back,
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
@@ -259,6 +280,7 @@ def main():
             load = Load(site, token, readers=50, writers=5).run(40, outage(pg, redis_server, marks))
             rows.append(figures("outage (postgresql+redis)", load, env, site, 40))
             rows.append(outage_figures(load, marks))
+            rows.append(hung_figures(pg, site))
         finally:
             site.stop()
     finally:
@@ -296,10 +318,18 @@ def check(rows):
         if row["run"] == "postgresql+redis" and not row["429"]:
             failures.append("postgresql+redis: no client was throttled")
     outage_row = rows[2]
-    if set(outage_row["pg_outage_statuses"]) - {200, 429, 503, 304}:
+    if set(outage_row["pg_outage_statuses"]) - {200, 201, 304, 429, 503}:
         failures.append(f"outage: PostgreSQL down gave {outage_row['pg_outage_statuses']}")
     if outage_row["pg_outage_503_max_ms"] > 5000:
         failures.append("outage: a 503 took more than 5 s")
+    hung = rows[3]
+    expected = [503, 503, 503, 200, 200]
+    if [status for status, _ in hung["answers"].values()] != expected:
+        failures.append(f"postgresql hung: answers {hung['answers']}")
+    if max(ms for _, ms in hung["answers"].values()) > HUNG_ANSWER_SECONDS * 1000:
+        failures.append(f"postgresql hung: an answer took more than {HUNG_ANSWER_SECONDS} s")
+    if hung["after_thaw"] != [200] * len(expected):
+        failures.append(f"postgresql hung: after the thaw {hung['after_thaw']}")
     for which in ("pg", "redis"):
         if outage_row[f"{which}_recovery_s"] > RECOVERY_SECONDS:
             failures.append(f"outage: {which} recovery took {outage_row[f'{which}_recovery_s']} s")
