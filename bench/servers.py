@@ -245,6 +245,7 @@ class Gunicorn:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(30)
+        self.log.unlink(missing_ok=True)
 
 
 def fetch(url, method="GET", body=None, headers=None, timeout=30):
