@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$c; break; }; done)
 
-.PHONY: run editor test lint format sample export clean
+.PHONY: run editor test lint format sample export clean soak
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: Glossary needs Python 3.12 or newer; none found on PATH or in pyenv. Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
@@ -64,3 +64,7 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Not part of `make test`: the production setup under load and through outages (minutes).
+soak: $(VENV)/.installed-dev
+	$(PY) -m bench.soak

@@ -25,6 +25,10 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_seconds(name, default):
+    return float(os.environ.get(name) or default)
+
+
 def _local_secret_key():
     """A random key kept in a git-ignored file, so a fresh clone never runs on a shared key."""
     path = BASE_DIR / ".secret-key"
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "glossary.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,25 +112,56 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Connection settings the search backends rely on (terms/search/backends/).
 _options = DATABASES["default"].setdefault("OPTIONS", {})
+# Seconds a statement may run, and a connection take to open: a stopped or hung database
+# then costs a request a few seconds and a 503 (glossary/middleware.py), not a worker held
+# until gunicorn kills it.
+DATABASE_STATEMENT_TIMEOUT = env_seconds("DATABASE_STATEMENT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A word in most terms lists the first matches a scan reads: the same ones on every
-    # request, so no scan may start where another stopped.
-    _options["options"] = f"{_options.get('options', '')} -c synchronize_seqscans=off".lstrip()
+    # Django's backend plus a client-side bound for a server that hangs.
+    DATABASES["default"]["ENGINE"] = "glossary.postgresql"
+    # The search backends need synchronize_seqscans off: a word in most terms lists the first
+    # matches a scan reads, the same ones on every request, so no scan may start where
+    # another stopped.
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [
+                _options.get("options", ""),
+                "-c synchronize_seqscans=off",
+                f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000:.0f}",
+            ],
+        )
+    )
+    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or 3))
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # FTS5 index reads through a memory map rather than read() calls.
-    _options.setdefault("init_command", "PRAGMA mmap_size = 1073741824")
+    # Concurrent use: WAL lets readers go on while one writer writes; writers take the lock
+    # when their transaction begins (IMMEDIATE) and queue for it for up to `timeout` seconds,
+    # rather than failing with "database is locked" when two transactions upgrade at once.
+    # The FTS5 index reads through a memory map rather than read() calls.
+    _options.setdefault(
+        "init_command",
+        "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 1073741824",
+    )
+    _options.setdefault("transaction_mode", "IMMEDIATE")
+    _options.setdefault("timeout", env_seconds("DATABASE_LOCK_TIMEOUT", 20))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "glossary")
 if REDIS_URL:
+    # Fails open (glossary/cache.py): a Redis that is down or hung costs each call at most
+    # REDIS_TIMEOUT, then this process caches in memory for a while and retries.
+    _redis_timeout = env_seconds("REDIS_TIMEOUT", 0.5)
     CACHES = {
         alias: {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "glossary.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
+                "SOCKET_TIMEOUT": _redis_timeout,
+            },
         }
         for alias, prefix in (
             ("default", CACHE_KEY_PREFIX),
@@ -210,6 +246,8 @@ SECURE_CSP = {
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Browser clients read these on cross-origin reads (conditional requests, back-off).
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

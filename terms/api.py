@@ -8,7 +8,7 @@ its version (terms.versions): a write sent with If-Match and an older one gets 4
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
@@ -36,7 +36,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, serializers, versions, writing
+from terms import api_errors, probes, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -406,11 +406,6 @@ def flatten_errors(errors, prefix=""):
     return flat
 
 
-def health(request):
-    """A liveness probe for load balancers: no database, no DRF."""
-    return JsonResponse({"status": "ok"})
-
-
 # Swagger UI (split view: its init script comes from our origin) runs under the site's
 # CSP as is. ReDoc injects styles and starts its search worker from a blob: it alone
 # gets those two relaxations.
@@ -432,6 +427,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
-    path("health/", health, name="health"),
+    path("health/", probes.live, name="health"),
+    path("health/ready/", probes.ready, name="health-ready"),
     *router.urls,
 ]

@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -27,6 +27,20 @@ class ImportFailed(Exception):
     def __init__(self, errors):
         self.errors = errors
         super().__init__("\n".join(errors))
+
+
+class ImportConflict(ImportFailed):
+    """Another import or edit wrote the same terms between this import's checks and its
+    writes; nothing was written, and running the import again settles it."""
+
+    def __init__(self, cause):
+        reason = (str(cause).strip().splitlines() or ["a uniqueness constraint"])[0]
+        super().__init__(
+            [
+                "another import or edit wrote the same terms while this import ran "
+                f"({reason}); nothing was imported, run the import again"
+            ]
+        )
 
 
 @dataclass
@@ -287,6 +301,15 @@ def import_entries(entries, *, dry_run=False, rename=False):
     in letter case) renames that term: a dry run reports it, an import needs `rename`.
     """
     plan = _Plan(entries)
+    try:
+        return _write(entries, plan, dry_run, rename)
+    except IntegrityError as exc:
+        # The plan checked every name against the glossary, so a constraint only fires when
+        # someone else wrote after the check.
+        raise ImportConflict(exc) from exc
+
+
+def _write(entries, plan, dry_run, rename):
     report = ImportReport()
     renames = [
         (entry, term)

@@ -1,12 +1,15 @@
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from terms import importers
 from terms.importers import ImportFailed, export_term, import_paths
 from terms.models import Category, ProviderEquivalent, Term
 from tests.conftest import REFERENCE_ENTRY as SEED
-from tests.conftest import make_term
+from tests.conftest import make_category, make_term
 from tests.test_textformat import FIVE_MISTAKES, FIVE_PROBLEMS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "terms" / "sample_glossary"
@@ -268,3 +271,41 @@ def test_sample_glossary_is_in_canonical_form(tmp_path):
     call_command("export_glossary", tmp_path)
     exported = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert exported == {p.name: p.read_bytes() for p in SAMPLE.glob("*.txt")}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite's writers take the lock as their transaction begins",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_loser_of_two_concurrent_imports_ends_with_one_clear_line(tmp_path, monkeypatch):
+    make_category("storage")
+    path = tmp_path / "race.txt"
+    path.write_text(entry("Race Condition", category="storage"))
+    write = importers._categories
+    raced = []
+
+    def other_import_commits_first(*args):
+        # The other import runs between this one's checks and its writes.
+        if not raced:
+            raced.append(True)
+            other = threading.Thread(target=import_in_own_connection, args=[path])
+            other.start()
+            other.join()
+        return write(*args)
+
+    monkeypatch.setattr(importers, "_categories", other_import_commits_first)
+
+    with pytest.raises(CommandError) as loser:
+        call_command("import_glossary", str(path))
+
+    assert "another import or edit wrote the same terms" in str(loser.value)
+    assert "\n" not in str(loser.value)
+    assert list(Term.objects.values_list("name", flat=True)) == ["Race Condition"]
+
+
+def import_in_own_connection(path):
+    try:
+        import_paths([path])
+    finally:
+        connection.close()

@@ -232,6 +232,14 @@ def test_rebuild_indexes_what_saving_indexed(sample):
 
 
 @POSTGRESQL
+def test_rebuild_runs_free_of_the_statement_timeout_that_bounds_requests(sample):
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '1ms'")
+
+    assert search.rebuild_index() == Term.objects.count()
+
+
+@POSTGRESQL
 def test_searches_read_the_old_index_while_a_rebuild_computes_the_new(committed):
     other = connections.create_connection("default")
     try:

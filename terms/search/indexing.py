@@ -8,7 +8,7 @@ keys. Each write counts one content generation, which retires cached results.
 
 import re
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import batched
 
@@ -58,7 +58,9 @@ def reindex_terms(term_ids):
 def rebuild_index():
     """Rebuild the whole index from the terms; returns the number of terms indexed."""
     backend = get_backend()
-    with transaction.atomic():
+    # Its statements take longer than a request's are allowed to (PostgreSQL only).
+    unbounded = getattr(connection, "unbounded", nullcontext)
+    with unbounded(), transaction.atomic():
         indexed = backend.rebuild(IndexNames.read)
         ContentGeneration.objects.bump()
         transaction.on_commit(backend.after_rebuild_commit)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from terms.importers import ImportFailed, import_paths
+from terms.importers import ImportConflict, ImportFailed, import_paths
 from terms.models import Term
 
 
@@ -31,6 +31,8 @@ class Command(BaseCommand):
             return
         try:
             report = import_paths(paths, dry_run=dry_run, rename=rename)
+        except ImportConflict as exc:
+            raise CommandError(exc.errors[0]) from None
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(error)

@@ -1,0 +1,48 @@
+"""Answer 503, not 500, while the database cannot be reached."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError, connection
+from django.http import JsonResponse
+from django.template.response import SimpleTemplateResponse
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client should wait: the database's connect timeout, rounded up.
+RETRY_AFTER = 5
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that could not reach the database (stopped, restarting, past its timeouts)
+    answers 503 with Retry-After: JSON under /api/, a page elsewhere. Connections recover on
+    their own: Django checks a persistent connection before reusing it after an error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # The driver's own errors too: Django leaves some unwrapped, such as closing a
+        # server-side cursor (a queryset's iterator()) on a connection the server ended.
+        driver = connection.Database
+        unreachable = (
+            OperationalError,
+            InterfaceError,
+            driver.OperationalError,
+            driver.InterfaceError,
+        )
+        if not isinstance(exception, unreachable):
+            return None
+        logger.warning("database unavailable for %s: %s", request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": "The glossary's database is unavailable; try again shortly."},
+                status=503,
+            )
+        else:
+            # A page that needs nothing from the database, rendered now.
+            response = SimpleTemplateResponse("503.html", status=503).render()
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response

@@ -1,0 +1,55 @@
+"""Probes for load balancers and orchestrators.
+
+Liveness (`/api/v1/health/`) says the process answers: it touches neither the database nor
+the cache, so a database outage never gets a healthy worker restarted. Readiness
+(`/api/v1/health/ready/`) says whether this instance can serve now: it asks the database and,
+when one is configured, Redis, and answers 503 naming what is down.
+"""
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from glossary.middleware import RETRY_AFTER
+
+
+@never_cache
+def live(request):
+    """The process is up."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def ready(request):
+    """The database, and Redis when configured, answer."""
+    checks = {"database": _database()}
+    if settings.REDIS_URL:
+        checks["cache"] = _cache()
+    ok = all(state == "ok" for state in checks.values())
+    response = JsonResponse({"status": "ok" if ok else "unavailable", **checks})
+    if not ok:
+        response.status_code = 503
+        response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def _database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines() or [type(exc).__name__]
+        return f"unavailable: {reason[0]}"
+    return "ok"
+
+
+def _cache():
+    cache = caches["default"]
+    # The fail-open cache answers from memory while Redis is down; ask Redis itself.
+    try:
+        cache.client.get_client().ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+        return f"unavailable: {type(exc).__name__}"
+    return "ok"

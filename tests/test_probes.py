@@ -1,0 +1,97 @@
+"""Liveness, readiness and the 503 that replaces a 500 while the database is unreachable."""
+
+import json
+
+import pytest
+from django.db import OperationalError, ProgrammingError, connection
+from django.db.backends.utils import CursorWrapper
+
+API = "/api/v1"
+
+
+def test_liveness_answers_without_touching_the_database(client):
+    # No `db` fixture: pytest-django makes any database access raise.
+    response = client.get(f"{API}/health/")
+
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_readiness_reports_a_reachable_database(client, db, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        response = client.get(f"{API}/health/ready/")
+
+    assert response.status_code == 200
+    # With REDIS_URL set (as in CI), Redis is reported too.
+    assert response.json() | {"cache": "ok"} == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def failing(error):
+    """A cursor's execute() that raises `error`, for as long as the fixture lasts; undone
+    before the test database's own checks run."""
+
+    def execute(self, *args, **kwargs):
+        raise error
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", execute)
+        yield
+
+
+@pytest.fixture
+def database_down(db):
+    """Every query fails as it does while the database is stopped."""
+    yield from failing(OperationalError("connection to server failed: Connection refused"))
+
+
+@pytest.fixture
+def database_bug(db):
+    yield from failing(ProgrammingError("relation does not exist"))
+
+
+def test_api_answers_json_503_with_retry_after_when_the_database_is_unreachable(
+    client, db, database_down
+):
+    response = client.get(f"{API}/terms/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert "unavailable" in json.loads(response.content)["detail"]
+    assert int(response["Retry-After"]) > 0
+
+
+def test_pages_answer_503_with_retry_after_when_the_database_is_unreachable(
+    client, db, database_down
+):
+    response = client.get("/terms/")
+
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
+    client, db, database_down
+):
+    response = client.get(f"{API}/health/ready/")
+
+    assert response.status_code == 503
+    assert response.json()["database"].startswith("unavailable: connection to server failed")
+
+
+def test_other_database_errors_stay_500(client, database_bug):
+    client.raise_request_exception = False
+
+    assert client.get(f"{API}/terms/").status_code == 500
+
+
+@pytest.fixture
+def driver_down(db):
+    """A driver error that Django leaves unwrapped, as it does when closing a server-side
+    cursor on a connection the server ended."""
+    yield from failing(connection.Database.OperationalError("terminating connection"))
+
+
+def test_unwrapped_driver_errors_also_answer_503(client, driver_down):
+    response = client.get(f"{API}/terms/")
+
+    assert response.status_code == 503
