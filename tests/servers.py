@@ -2,6 +2,7 @@
 developer's machine, a failure in CI, where every one must exist."""
 
 import os
+import socket
 
 import pytest
 
@@ -18,7 +19,13 @@ def started(server):
         pytest.skip(str(exc))
 
 
-# Ports reserved for these tests, apart from the shared servers' 5432 and 6379.
-REDIS_PORT = 6391
-POSTGRES_PORT = 5441
-HTTP_PORTS = iter(range(8730, 8740))
+def free_port():
+    """A port nothing listens on now: two checkouts' suites can run side by side."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+REDIS_PORT = free_port()
+POSTGRES_PORT = free_port()
+HTTP_PORTS = iter(free_port, None)
