@@ -45,9 +45,9 @@ def test_bench_import_prints_each_count_and_the_ratio(db):
     out = io.StringIO()
     call_command("bench_import", counts=[3, 6], stdout=out)
     lines = out.getvalue().splitlines()
-    assert re.fullmatch(r" +3 entries: +[\d.]+ s, +\d+ terms/s", lines[0])
-    assert re.fullmatch(r" +6 entries: +[\d.]+ s, +\d+ terms/s", lines[1])
-    assert re.fullmatch(r"6 / 3 entries: [\d.]+x the time", lines[2])
+    assert re.fullmatch(r" +3 entries: +[\d.]+ s, +\d+ terms/s \(CPU [\d.]+ s\)", lines[0])
+    assert re.fullmatch(r" +6 entries: +[\d.]+ s, +\d+ terms/s \(CPU [\d.]+ s\)", lines[1])
+    assert re.fullmatch(r"6 / 3 entries: [\d.]+x the time, [\d.]+x the CPU time", lines[2])
 
 
 def test_bench_import_leaves_the_last_counts_terms(db):
