@@ -16,7 +16,7 @@ def readme_production_environment():
     """The variables the README's deploy section exports, with a real secret key."""
     section = (ROOT / "README.md").read_text().split("## Deploying", 1)[1].split("\n## ", 1)[0]
     variables = {}
-    for line in re.findall(r"^export (.+)$", section, flags=re.MULTILINE):
+    for line in re.findall(r"^\s*export (.+)$", section, flags=re.MULTILINE):
         variables.update(word.split("=", 1) for word in shlex.split(line))
     assert variables["DJANGO_SECRET_KEY"] == "..."
     variables["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(64)
