@@ -8,6 +8,7 @@ nginx's port, and the app servers take the two ports after it.
 import os
 import signal
 import sys
+import urllib.parse
 
 import psycopg
 
@@ -21,8 +22,10 @@ DEFAULTS = {
 
 def create_database(url):
     """Create the database `url` names when its server does not have it yet."""
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if exists.fetchone() is None:
             connection.execute(f'CREATE DATABASE "{name}"')

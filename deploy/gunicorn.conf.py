@@ -18,9 +18,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On HUP or TERM, workers finish the requests they hold for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-# Connections from nginx are kept open between requests.
-keepalive = 5
-
 # Workers are recycled now and then (at staggered counts), so a slow leak never grows; a
 # recycle is graceful: the old worker ends its request first.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))

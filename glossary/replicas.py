@@ -14,8 +14,10 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-# Outside a request (commands, migrations, shells) everything stays on the primary.
-use_primary = ContextVar("use_primary", default=True)
+# The database this request reads from, chosen once when it starts, so that all of a page
+# comes from one replica (replicas lag by different amounts). Outside a request (commands,
+# migrations, shells) everything stays on the primary.
+reads_from = ContextVar("reads_from", default=DEFAULT_DB_ALIAS)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -32,26 +34,29 @@ def needs_primary(request):
 
 
 class PrimaryForEditorsMiddleware:
-    """Marks the request as the primary's before anything reads the database."""
+    """Chooses the request's database before anything reads one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = use_primary.set(needs_primary(request))
+        replicas = settings.DATABASE_REPLICAS
+        chosen = DEFAULT_DB_ALIAS if not replicas or needs_primary(request) else None
+        token = reads_from.set(chosen or random.choice(replicas))
         try:
             return self.get_response(request)
         finally:
-            use_primary.reset(token)
+            reads_from.reset(token)
 
 
 class PrimaryReplicaRouter:
     """Writes, migrations and marked requests on the primary; other reads on a replica."""
 
     def db_for_read(self, model, **hints):
-        if use_primary.get() or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        # A read inside a transaction may decide a write: it must see the primary's rows.
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
-        return random.choice(settings.DATABASE_REPLICAS)
+        return reads_from.get()
 
     def db_for_write(self, model, **hints):
         return DEFAULT_DB_ALIAS

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.test import RequestFactory
 
-from glossary.replicas import PrimaryForEditorsMiddleware, PrimaryReplicaRouter, use_primary
+from glossary.replicas import PrimaryForEditorsMiddleware, PrimaryReplicaRouter, reads_from
 from terms.models import Term
 
 router = PrimaryReplicaRouter()
@@ -59,13 +59,13 @@ def test_every_read_of_a_write_request_goes_to_the_primary():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_read_inside_a_transaction_goes_to_the_primary():
-    token = use_primary.set(False)
+    token = reads_from.set("replica1")
     try:
         with transaction.atomic():
             assert router.db_for_read(Term) == "default"
         assert router.db_for_read(Term) == "replica1"
     finally:
-        use_primary.reset(token)
+        reads_from.reset(token)
 
 
 def test_reads_outside_a_request_go_to_the_primary():
@@ -78,10 +78,28 @@ def test_writes_and_migrations_go_to_the_primary_only():
     assert not router.allow_migrate("replica1", "terms")
 
 
-def test_the_mark_is_lifted_when_the_request_ends():
+def test_the_choice_is_undone_when_the_request_ends():
     read_from(factory.get("/terms/"))
 
-    assert use_primary.get() is True
+    assert reads_from.get() == "default"
+
+
+def test_every_read_of_one_request_goes_to_the_same_replica(settings):
+    settings.DATABASE_REPLICAS = [f"replica{n}" for n in range(1, 21)]
+    seen = []
+
+    def view(request):
+        seen.extend(router.db_for_read(Term) for _ in range(10))
+
+    PrimaryForEditorsMiddleware(view)(factory.get("/terms/"))
+
+    assert len(set(seen)) == 1 and seen[0] != "default"
+
+
+def test_without_replicas_every_request_reads_the_primary(settings):
+    settings.DATABASE_REPLICAS = []
+
+    assert read_from(factory.get("/terms/")) == "default"
 
 
 def test_each_replica_url_becomes_a_persistent_checked_connection_to_postgresql():
