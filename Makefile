@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$c; break; }; done)
 
-.PHONY: run editor test lint format sample export clean soak
+.PHONY: run serve editor test lint format sample export clean soak
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: Glossary needs Python 3.12 or newer; none found on PATH or in pyenv. Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
@@ -33,6 +33,12 @@ run: $(VENV)/.installed
 	@$(PY) manage.py import_glossary --if-empty terms/sample_glossary
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
 	@$(PY) manage.py serve --skip-checks $(HOST):$(PORT)
+
+# The production path on this machine: nginx (deploy/nginx.conf) in front of two gunicorns
+# (deploy/gunicorn.conf.py) on PostgreSQL and Redis. DATABASE_URL, REDIS_URL and SERVE_PORT
+# override the defaults in bench/serve.py.
+serve: $(VENV)/.installed
+	@$(PY) -m bench.serve
 
 # An editor account in one command: `make editor NAME=alice` prints a generated password;
 # GLOSSARY_EDITOR_PASSWORD=... sets one instead.

@@ -108,12 +108,28 @@ class PostgresCluster:
 
     def start(self):
         if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="glossary-pg-"))
-            if os.geteuid() == 0:
-                shutil.chown(self.folder, "postgres", "postgres")
+            self.folder = self._new_folder()
             self._run(
                 binary("initdb"), "-D", str(self.folder / "data"), "-U", "postgres", "-A", "trust"
             )
+        return self._start_server()
+
+    @staticmethod
+    def _new_folder():
+        folder = Path(tempfile.mkdtemp(prefix="glossary-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(folder, "postgres", "postgres")
+        return folder
+
+    def sql(self, database, statement):
+        """The first row `statement` returns (None when none), run in autocommit."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as db:
+            cursor = db.execute(statement)
+            return cursor.fetchone() if cursor.description else None
+
+    def _start_server(self):
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             binary("pg_ctl"),
@@ -160,6 +176,43 @@ class PostgresCluster:
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+class ReplicaCluster(PostgresCluster):
+    """A hot standby of `primary` on `port`, copied with pg_basebackup and streaming from it.
+
+    The primary needs `wal_level` replica or above (PostgreSQL's default) and a replication
+    line in pg_hba.conf (initdb's default for 127.0.0.1 with trust).
+    """
+
+    def __init__(self, port, primary):
+        super().__init__(port)
+        self.primary = primary
+
+    def start(self):
+        if self.folder is None:
+            self.folder = self._new_folder()
+            # -R writes standby.signal and primary_conninfo: the copy starts as a standby.
+            # A fast checkpoint: the default spreads it out, and the copy waits for its end.
+            self._run(
+                binary("pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres"),
+                *("-D", str(self.folder / "data"), "-R", "-X", "stream", "-c", "fast"),
+            )
+        return self._start_server()
+
+    def pause_replay(self):
+        """Lag on demand: the standby keeps receiving the primary's changes, applies none."""
+        self.sql("postgres", "SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self):
+        self.sql("postgres", "SELECT pg_wal_replay_resume()")
+
+    def caught_up(self):
+        """Whether everything the primary has written so far is applied here."""
+        (written,) = self.primary.sql("postgres", "SELECT pg_current_wal_lsn()::text")
+        (behind,) = self.sql("postgres", f"SELECT pg_last_wal_replay_lsn() < '{written}'")
+        return not behind
 
 
 def manage(*args, env):
@@ -209,12 +262,15 @@ def collect_static():
 class Gunicorn:
     """The site under gunicorn, as the README deploys it, with `env` over this process's."""
 
-    def __init__(self, port, env, workers=2, timeout=30):
+    def __init__(self, port, env, workers=2, timeout=30, config=None):
+        """`workers=None` leaves the count to `config`."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.env = env
         self.workers = workers
         self.timeout = timeout
+        # deploy/gunicorn.conf.py for the production path; the arguments above still win.
+        self.config = config
         self.process = None
 
     def start(self):
@@ -223,7 +279,9 @@ class Gunicorn:
         with os.fdopen(handle, "w") as log:
             self.process = subprocess.Popen(
                 [str(PYTHON), "-m", "gunicorn", "glossary.wsgi"]
-                + ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
+                + (["--config", str(self.config)] if self.config else [])
+                + ["--bind", f"127.0.0.1:{self.port}"]
+                + (["--workers", str(self.workers)] if self.workers else [])
                 + ["--timeout", str(self.timeout)],
                 cwd=BASE_DIR,
                 env={**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1", **self.env},
@@ -246,6 +304,133 @@ class Gunicorn:
             self.process.terminate()
             self.process.wait(30)
         self.log.unlink(missing_ok=True)
+
+
+DEPLOY = BASE_DIR / "deploy"
+
+
+def nginx_site(listen, static_root, app_ports, access_log):
+    """deploy/nginx.conf with its placeholders filled in (its comments left as they are)."""
+    values = {
+        "@LISTEN@": listen,
+        "@STATIC_ROOT@": str(static_root),
+        "@APP_SERVERS@": "\n    ".join(f"server 127.0.0.1:{port};" for port in app_ports),
+        "@ACCESS_LOG@": str(access_log),
+    }
+    lines = []
+    for line in (DEPLOY / "nginx.conf").read_text().splitlines():
+        if not line.lstrip().startswith("#"):
+            for placeholder, value in values.items():
+                line = line.replace(placeholder, value)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+# The rest of a machine's nginx.conf, for an nginx of our own in a temporary folder.
+_NGINX_MAIN = """
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {folder}/glossary.conf;
+}}
+"""
+
+
+class Nginx:
+    """nginx with deploy/nginx.conf, on 127.0.0.1:`port` in front of `app_ports`."""
+
+    def __init__(self, port, app_ports, static_root=BASE_DIR / "staticfiles"):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.app_ports = app_ports
+        self.static_root = static_root
+        self.process = None
+
+    def start(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="glossary-nginx-"))
+        # Run as root, nginx's workers are `nobody`: they read the static files from here.
+        self.folder.chmod(0o755)
+        site = nginx_site(
+            f"127.0.0.1:{self.port}", self.static_root, self.app_ports, self.folder / "access.log"
+        )
+        (self.folder / "glossary.conf").write_text(site)
+        (self.folder / "nginx.conf").write_text(_NGINX_MAIN.format(folder=self.folder))
+        try:
+            command = [
+                binary("nginx"),
+                "-p",
+                str(self.folder),
+                "-e",
+                str(self.folder / "error.log"),
+            ]
+            self.process = subprocess.Popen(
+                [*command, "-c", str(self.folder / "nginx.conf")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_until(self._proxies, 30, "nginx")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _proxies(self):
+        if self.process.poll() is not None:
+            raise RuntimeError(f"nginx exited:\n{(self.folder / 'error.log').read_text()}")
+        try:
+            return urllib.request.urlopen(f"{self.url}/healthz", timeout=1).status == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: open requests finish
+            self.process.wait(30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ProductionStack:
+    """`make serve`'s setup: nginx on `port` in front of one gunicorn per port in
+    `app_ports`, each with deploy/gunicorn.conf.py and `env` (database, Redis) over this
+    process's environment. Started in order, stopped in reverse, each by its PID."""
+
+    def __init__(self, port, app_ports, env, workers=None):
+        # Plain HTTP on 127.0.0.1 behind our nginx: the HTTPS-only protections are off.
+        plain_http = {
+            "DJANGO_BEHIND_PROXY": "1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_COOKIES": "0",
+            "DJANGO_HSTS_SECONDS": "0",
+        }
+        config = DEPLOY / "gunicorn.conf.py"
+        self.apps = [Gunicorn(p, plain_http | env, workers, config=config) for p in app_ports]
+        self.nginx = Nginx(port, app_ports)
+        self.url = self.nginx.url
+        self.started = []
+
+    def start(self):
+        try:
+            for server in [*self.apps, self.nginx]:
+                self.started.append(server.start())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        while self.started:
+            self.started.pop().stop()
 
 
 def fetch(url, method="GET", body=None, headers=None, timeout=30):

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id, and every answer its header.
+    "glossary.logs.RequestLogMiddleware",
+    # Before the session is read: a signed-in reader's session must come from the primary.
+    "glossary.replicas.PrimaryForEditorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "glossary.middleware.DatabaseUnavailableMiddleware",
@@ -104,47 +108,62 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    # An empty DATABASE_URL means the default too, not a database with no engine.
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
-        conn_health_checks=True,
-    )
-}
-_options = DATABASES["default"].setdefault("OPTIONS", {})
 # Seconds a statement may run, and a connection take to open: a stopped or hung database
 # then costs a request a few seconds and a 503 (glossary/middleware.py), not a worker held
 # until gunicorn kills it.
 DATABASE_STATEMENT_TIMEOUT = env_seconds("DATABASE_STATEMENT_TIMEOUT", 5)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend plus a client-side bound for a server that hangs.
-    DATABASES["default"]["ENGINE"] = "glossary.postgresql"
-    # The search backends need synchronize_seqscans off: a word in most terms lists the first
-    # matches a scan reads, the same ones on every request, so no scan may start where
-    # another stopped.
-    _options["options"] = " ".join(
-        filter(
-            None,
-            [
-                _options.get("options", ""),
-                "-c synchronize_seqscans=off",
-                f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000:.0f}",
-            ],
+
+
+def database(url):
+    """One DATABASES entry for `url`: persistent connections, checked before reuse."""
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
+    )
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend plus a client-side bound for a server that hangs.
+        config["ENGINE"] = "glossary.postgresql"
+        # The search backends need synchronize_seqscans off: a word in most terms lists the
+        # first matches a scan reads, the same ones on every request, so no scan may start
+        # where another stopped.
+        options["options"] = " ".join(
+            filter(
+                None,
+                [
+                    options.get("options", ""),
+                    "-c synchronize_seqscans=off",
+                    f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000:.0f}",
+                ],
+            )
         )
-    )
-    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or 3))
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent use: WAL lets readers go on while one writer writes; writers take the lock
-    # when their transaction begins (IMMEDIATE) and queue for it for up to `timeout` seconds,
-    # rather than failing with "database is locked" when two transactions upgrade at once.
-    # The FTS5 index reads through a memory map rather than read() calls.
-    _options.setdefault(
-        "init_command",
-        "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 1073741824",
-    )
-    _options.setdefault("transaction_mode", "IMMEDIATE")
-    _options.setdefault("timeout", env_seconds("DATABASE_LOCK_TIMEOUT", 20))
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or 3))
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # Concurrent use: WAL lets readers go on while one writer writes; writers take the
+        # lock when their transaction begins (IMMEDIATE) and queue for it for up to `timeout`
+        # seconds, rather than failing with "database is locked" when two transactions
+        # upgrade at once. The FTS5 index reads through a memory map rather than read() calls.
+        options.setdefault(
+            "init_command",
+            "PRAGMA journal_mode = WAL; PRAGMA mmap_size = 1073741824",
+        )
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", env_seconds("DATABASE_LOCK_TIMEOUT", 20))
+    return config
+
+
+# An empty DATABASE_URL means the default too, not a database with no engine.
+DATABASES = {
+    "default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+# Streaming replicas of the primary: anonymous reads go to them, everything an editor or a
+# write does stays on the primary (glossary/replicas.py). Tests read the primary through them.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASE_REPLICAS.append(f"replica{_number}")
+    DATABASES[f"replica{_number}"] = database(_url) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["glossary.replicas.PrimaryReplicaRouter"] if DATABASE_REPLICAS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -218,13 +237,20 @@ STORAGES = {
 # Before `collectstatic` has run (tests, a first `runserver`), fall back to unhashed names.
 WHITENOISE_MANIFEST_STRICT = False
 
-# Security: Django's defaults stay on; HTTPS-only behaviour is opt-in for deployments behind TLS.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES")
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
-# Both bind every subdomain (preload: in browsers' built-in lists) to HTTPS: opt-in.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
+# Security: production (debug off and a secret key from the environment) is HTTPS-only by
+# default; each protection has a variable that turns it off for a plain-HTTP setup. A local
+# run has no DJANGO_SECRET_KEY, so it keeps serving plain HTTP.
+PRODUCTION = not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_HSTS_SECONDS") or (365 * 24 * 60 * 60 if PRODUCTION else 0)
+)
+# Both bind every subdomain (preload: in browsers' built-in lists, once the domain is
+# submitted) to HTTPS; on with the rest of production, off for a domain whose subdomains
+# do not all serve HTTPS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("DJANGO_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -301,9 +327,29 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One line per request and per event, each with its request's id (glossary/logs.py); JSON,
+# one object a line, when LOG_FORMAT=json.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "glossary.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "glossary.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The request lines, whatever the root level; LOG_REQUESTS=0 leaves them to the proxy.
+        "glossary.request": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
+        # runserver's own line per request would repeat ours.
+        "django.server": {"level": "WARNING"},
+    },
 }

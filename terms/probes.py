@@ -1,14 +1,16 @@
 """Probes for load balancers and orchestrators.
 
-Liveness (`/api/v1/health/`) says the process answers: it touches neither the database nor
-the cache, so a database outage never gets a healthy worker restarted. Readiness
-(`/api/v1/health/ready/`) says whether this instance can serve now: it asks the database and,
-when one is configured, Redis, and answers 503 naming what is down.
+Liveness (`/healthz`) says the process answers: it touches neither the database nor the
+cache, so a database outage never gets a healthy worker restarted. Readiness (`/readyz`) says
+whether this instance can serve now: it asks the database, each replica and, when one is
+configured, Redis, and answers 503 naming what is down. There is no task queue yet to ask.
+`/api/v1/health/` and `/api/v1/health/ready/` are the same views, for balancers set up
+before the short paths existed.
 """
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -23,8 +25,9 @@ def live(request):
 
 @never_cache
 def ready(request):
-    """The database, and Redis when configured, answer."""
-    checks = {"database": _database()}
+    """The database, its replicas, and Redis when configured, answer."""
+    checks = {"database": _database(DEFAULT_DB_ALIAS)}
+    checks |= {alias: _database(alias) for alias in settings.DATABASE_REPLICAS}
     if settings.REDIS_URL:
         checks["cache"] = _cache()
     ok = all(state == "ok" for state in checks.values())
@@ -35,9 +38,9 @@ def ready(request):
     return response
 
 
-def _database():
+def _database(alias):
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
         reason = str(exc).strip().splitlines() or [type(exc).__name__]

@@ -9,16 +9,22 @@ from django.db.backends.utils import CursorWrapper
 API = "/api/v1"
 
 
-def test_liveness_answers_without_touching_the_database(client):
+LIVE = ["/healthz", f"{API}/health/"]
+READY = ["/readyz", f"{API}/health/ready/"]
+
+
+@pytest.mark.parametrize("path", LIVE)
+def test_liveness_answers_without_touching_the_database(client, path):
     # No `db` fixture: pytest-django makes any database access raise.
-    response = client.get(f"{API}/health/")
+    response = client.get(path)
 
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-def test_readiness_reports_a_reachable_database(client, db, django_assert_max_num_queries):
+@pytest.mark.parametrize("path", READY)
+def test_readiness_reports_a_reachable_database(client, db, django_assert_max_num_queries, path):
     with django_assert_max_num_queries(1):
-        response = client.get(f"{API}/health/ready/")
+        response = client.get(path)
 
     assert response.status_code == 200
     # With REDIS_URL set (as in CI), Redis is reported too.
@@ -69,10 +75,11 @@ def test_pages_answer_503_with_retry_after_when_the_database_is_unreachable(
     assert int(response["Retry-After"]) > 0
 
 
+@pytest.mark.parametrize("path", READY)
 def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
-    client, db, database_down
+    client, db, database_down, path
 ):
-    response = client.get(f"{API}/health/ready/")
+    response = client.get(path)
 
     assert response.status_code == 503
     assert response.json()["database"].startswith("unavailable: connection to server failed")

@@ -1,0 +1,32 @@
+"""Gunicorn's settings for Glossary: `gunicorn -c deploy/gunicorn.conf.py glossary.wsgi`.
+
+Every value can be overridden on the command line or by the variables below.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Sync workers: each request is short and CPU-bound (rendering, search), so one process per
+# request in flight; gunicorn's rule of thumb keeps a core busy while another worker waits on
+# the database or Redis. WEB_CONCURRENCY (which gunicorn reads itself) sets the count.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+# A worker silent this long is killed and replaced: far above the database's statement
+# timeout (settings.DATABASE_STATEMENT_TIMEOUT), so it only fires on a real hang.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On HUP or TERM, workers finish the requests they hold for up to this long.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Workers are recycled now and then (at staggered counts), so a slow leak never grows; a
+# recycle is graceful: the old worker ends its request first.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+
+# The app logs one line per request with its request id (glossary/logs.py); gunicorn's own
+# access log would repeat it without the id. Its error log goes to stderr.
+accesslog = None
+errorlog = "-"
+
+# nginx on this host is the only proxy whose X-Forwarded-* gunicorn believes.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
