@@ -126,8 +126,8 @@ class HistoryAdminMixin:
         except IntegrityError:
             self.message_user(
                 request,
-                f"Another term now has the name or slug of version {version.number}; "
-                "nothing was reverted.",
+                f"Version {version.number} no longer fits the glossary: another term has "
+                "its name or slug now, or its category is gone. Nothing was reverted.",
                 messages.ERROR,
             )
             return redirect(back)

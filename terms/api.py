@@ -164,6 +164,10 @@ SLUG = OpenApiParameter(
     destroy=extend_schema(
         parameters=[SLUG, IF_MATCH],
         summary="Delete a term",
+        description=(
+            "Moves the term to the trash: it is gone from every read at once, and an editor "
+            "can restore it, children and relations included, from the admin."
+        ),
         responses={204: None, 412: STALE},
     ),
 )

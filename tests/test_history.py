@@ -288,3 +288,17 @@ def test_record_history_gives_terms_without_a_version_their_first(term, capsys):
 
     assert [v.comment for v in history.versions_of(term.pk)] == ["First recorded version"]
     assert "of 0 terms" in capsys.readouterr().out
+
+
+def test_revert_to_a_name_another_term_took_since_is_refused_with_a_message(term, alice):
+    old_name = latest(term)
+    edit(term, name="Training of Models", slug="training-of-models")
+    make_term("Model Training")
+    term.refresh_from_db()
+
+    response = session(alice).post(revert_url(term, old_name), {"opened_version": term.version})
+
+    assert response.status_code == 302
+    assert Term.objects.get(pk=term.pk).name == "Training of Models"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("no longer fits the glossary" in m for m in messages)

@@ -286,3 +286,8 @@ def test_the_slug_of_a_trashed_term_is_refused_by_model_validation(storage):
     with pytest.raises(ValidationError) as refused:
         Term(name="Other Storage", slug="object-storage").validate_unique()
     assert "trash" in str(refused.value.message_dict["slug"])
+
+
+def test_the_schema_says_delete_moves_to_the_trash(client):
+    schema = client.get(f"{API}/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "trash" in schema["paths"]["/api/v1/terms/{slug}/"]["delete"]["description"]
