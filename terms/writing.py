@@ -84,7 +84,8 @@ def touch(*pks):
 
 
 def describe(comment):
-    """Say in the batch's history record what kind of change it is (a revert, a restore)."""
+    """Say in the batch's history record what kind of change it is (a revert, a restore);
+    it names the term, as the batch's other terms (a relation's other end) share it."""
     with batch():
         _state.comments[comment] = None
 
@@ -140,7 +141,7 @@ def trash_term(term):
     """Move `term` to the trash: readers, search and the API no longer see it, and links
     to it render as plain text; its children and relations stay for a restore."""
     with batch():
-        describe("Moved to the trash")
+        describe(f"Moved “{term.name}” to the trash")
         # Before it leaves Term.objects: the terms linking to it are rendered again.
         linking.note_deleting(term)
         term.deleted_at = timezone.now()
@@ -152,7 +153,7 @@ def trash_term(term):
 def restore_term(term):
     """Bring `term` back from the trash as it was, children and relations included."""
     with batch():
-        describe("Restored from the trash")
+        describe(f"Restored “{term.name}” from the trash")
         # Saved while still trashed, its stored link state reads as none (a new term):
         # the terms naming it link to it again when the batch ends.
         term.deleted_at = None
@@ -222,5 +223,5 @@ def revert_term(term, version):
     and relations included; the batch records the revert as a change of its own."""
     fields, children = history.revert_arguments(version)
     with batch():
-        describe(f"Reverted to version {version.number}")
+        describe(f"Reverted “{term.name}” to version {version.number}")
         return replace_term(term, fields, **children)

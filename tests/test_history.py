@@ -237,7 +237,7 @@ def test_revert_is_itself_recorded_as_a_new_version(edited, alice):
     session(alice).post(revert_url(edited, first), {"opened_version": edited.version})
 
     recorded = history.versions_of(edited.pk)
-    assert recorded[0].comment == f"Reverted to version {first.number}"
+    assert recorded[0].comment == f"Reverted “Model Training” to version {first.number}"
     assert recorded[0].fields["definition"] == first.fields["definition"]
     assert recorded[0].number == first.number + 2
 

@@ -111,8 +111,11 @@ def test_moving_to_the_trash_and_restoring_are_recorded_in_history(storage):
         writing.restore_term(Term.everything.get(pk=storage.pk))
 
     restored, trashed = history.versions_of(storage.pk)[:2]
-    assert (trashed.comment, trashed.trashed) == ("Moved to the trash", True)
-    assert (restored.comment, restored.trashed) == ("Restored from the trash", False)
+    assert (trashed.comment, trashed.trashed) == ("Moved “Object Storage” to the trash", True)
+    assert (restored.comment, restored.trashed) == (
+        "Restored “Object Storage” from the trash",
+        False,
+    )
 
 
 # ---------------------------------------------------------------------------- the API
