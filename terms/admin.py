@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from terms import diffs, health, linking, rendering, textformat, versions, writing
+from terms.admin_history import HistoryAdminMixin
 from terms.importers import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -21,7 +22,7 @@ from terms.importers import (
     parse_sources,
     upload_sources,
 )
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Source, Term, UseCase
 
 
 class LinesField(forms.CharField):
@@ -94,7 +95,13 @@ class TermAdminForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        clash = Term.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        clash = Term.everything.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if clash and clash.deleted_at:
+            raise forms.ValidationError(
+                "“%(other)s” is in the trash; restore it from there instead.",
+                code="duplicate_name_in_trash",
+                params={"other": clash.name},
+            )
         if clash:
             raise forms.ValidationError(
                 "“%(other)s” already exists; names must differ by more than letter case.",
@@ -280,7 +287,7 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "category", "difficulty", "updated_at"]
@@ -319,15 +326,15 @@ class TermAdmin(admin.ModelAdmin):
     # Each view's saves and deletes, inlines and all, are one batch: links are rendered and
     # search reindexed once, and the term's version counts up once, as changed by the editor.
     def changeform_view(self, request, *args, **kwargs):
-        with writing.batch(by=request.user):
+        with writing.batch(by=request.user, source=Source.ADMIN):
             return super().changeform_view(request, *args, **kwargs)
 
     def delete_view(self, request, *args, **kwargs):
-        with writing.batch(by=request.user):
+        with writing.batch(by=request.user, source=Source.ADMIN):
             return super().delete_view(request, *args, **kwargs)
 
     def changelist_view(self, request, *args, **kwargs):
-        with writing.batch(by=request.user):
+        with writing.batch(by=request.user, source=Source.ADMIN):
             return super().changelist_view(request, *args, **kwargs)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -402,7 +409,7 @@ class TermAdmin(admin.ModelAdmin):
             try:
                 entries = parse_sources(upload_sources(form.cleaned_data["files"]))
                 report = import_entries(
-                    entries, dry_run=dry_run, rename=form.cleaned_data["rename"]
+                    entries, dry_run=dry_run, rename=form.cleaned_data["rename"], by=request.user
                 )
             except ImportFailed as exc:
                 errors = exc.errors

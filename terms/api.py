@@ -39,7 +39,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from terms import api_errors, probes, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
-from terms.models import Category, Provider, ProviderEquivalent, Term
+from terms.models import Category, Provider, ProviderEquivalent, Source, Term
 from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
 from terms.term_page import term_page
 
@@ -164,6 +164,10 @@ SLUG = OpenApiParameter(
     destroy=extend_schema(
         parameters=[SLUG, IF_MATCH],
         summary="Delete a term",
+        description=(
+            "Moves the term to the trash: it is gone from every read at once, and an editor "
+            "can restore it, children and relations included, from the admin."
+        ),
         responses={204: None, 412: STALE},
     ),
 )
@@ -244,18 +248,19 @@ class TermViewSet(viewsets.ModelViewSet):
             raise PreconditionFailed(versions.etag(pk, current.version))
 
     def perform_create(self, serializer):
-        with writing.batch(by=self.request.user):
+        with writing.batch(by=self.request.user, source=Source.API):
             self.written = serializer.save()
 
     def perform_update(self, serializer):
-        with writing.batch(by=self.request.user):
+        with writing.batch(by=self.request.user, source=Source.API):
             self._require_if_match(serializer.instance.pk, lock=True)
             self.written = serializer.save()
 
     def perform_destroy(self, instance):
-        with writing.batch(by=self.request.user):
+        # To the trash, as in the admin: an editor can restore it.
+        with writing.batch(by=self.request.user, source=Source.API):
             self._require_if_match(instance.pk, lock=True)
-            instance.delete()
+            writing.trash_term(instance)
 
     def create(self, request, *args, **kwargs):
         return self._with_etag(super().create(request, *args, **kwargs))

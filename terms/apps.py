@@ -6,6 +6,10 @@ class TermsConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
-        from terms import signals
+        from django.core import serializers
+
+        from terms import history, signals
 
         signals.connect()
+        serializers.register_serializer(history.FORMAT, "terms.history_format")
+        history.register()

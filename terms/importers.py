@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from terms import textformat, writing
-from terms.models import Category, Provider, Term
+from terms.models import Category, Provider, Source, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 # One entry is a few kilobytes; these bound what a single file or line may cost to read.
@@ -189,6 +189,7 @@ class _Plan:
         self.unparsed_names = unparsed_names
         self.providers = Provider.objects.by_short_name()
         self._check_names()
+        self._check_trash()
         self.existing = self._existing_terms()
         self.targets = self._resolve_links()
         self.related_by = {}  # name: names of the entries that list it as related
@@ -210,6 +211,20 @@ class _Plan:
                 self.errors.append(
                     f"{entry.source}:1: the term '{entry.name}' is also defined in {other.source}"
                 )
+
+    def _check_trash(self):
+        """Entries naming a trashed term: a new term may not take its name or slug."""
+        slugs = {entry.slug: entry for entry in self.entries}
+        names = {entry.name.lower(): entry for entry in self.entries}
+        trashed = Term.everything.filter(deleted_at__isnull=False).alias(lower_name=Lower("name"))
+        for name, slug in trashed.filter(Q(slug__in=slugs) | Q(lower_name__in=names)).values_list(
+            "name", "slug"
+        ):
+            entry = slugs.get(slug) or names[name.lower()]
+            self.errors.append(
+                f"{entry.source}:1: the term '{name}' is in the trash; restore it in the admin "
+                "(or delete it for good) before importing it"
+            )
 
     def _existing_terms(self):
         """Stored terms matching an entry, by slug or else by case-insensitive name."""
@@ -294,22 +309,23 @@ class _Plan:
         return [textformat.Link(name) for name in names]
 
 
-def import_entries(entries, *, dry_run=False, rename=False):
-    """Upsert parsed entries by slug in one transaction; raise ImportFailed on any problem.
+def import_entries(entries, *, dry_run=False, rename=False, by=None):
+    """Upsert parsed entries by slug in one transaction, as changed `by` that user (None:
+    a script); raise ImportFailed on any problem.
 
     An entry whose name differs from the stored term it matches (`Café` for `Cafe`, or only
     in letter case) renames that term: a dry run reports it, an import needs `rename`.
     """
     plan = _Plan(entries)
     try:
-        return _write(entries, plan, dry_run, rename)
+        return _write(entries, plan, dry_run, rename, by)
     except IntegrityError as exc:
         # The plan checked every name against the glossary, so a constraint only fires when
         # someone else wrote after the check.
         raise ImportConflict(exc) from exc
 
 
-def _write(entries, plan, dry_run, rename):
+def _write(entries, plan, dry_run, rename, by):
     report = ImportReport()
     renames = [
         (entry, term)
@@ -325,7 +341,7 @@ def _write(entries, plan, dry_run, rename):
             ]
         )
     report.renamed = [(term.name, entry.name) for entry, term in renames]
-    with transaction.atomic(), writing.batch():
+    with transaction.atomic(), writing.batch(by=by, source=Source.IMPORT):
         categories = _categories(entries, report)
         changed = []
         for entry in entries:

@@ -3,6 +3,7 @@
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, models, router
 from django.db.models import (
     Case,
@@ -22,6 +23,9 @@ from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils.text import slugify
 
+# Counting through a relation joins terms past their manager: trashed ones are left out here.
+_LIVE_TERMS = Q(terms__deleted_at__isnull=True)
+
 
 class Difficulty(models.TextChoices):
     BEGINNER = "beginner", "Beginner"
@@ -32,11 +36,11 @@ class Difficulty(models.TextChoices):
 class CategoryQuerySet(models.QuerySet):
     def with_term_count(self):
         """Each category with `term_count`, the number of its terms."""
-        return self.annotate(term_count=Count("terms"))
+        return self.annotate(term_count=Count("terms", filter=_LIVE_TERMS))
 
     def with_last_change(self):
         """Each category with `last_change`, when one of its terms last changed."""
-        return self.annotate(last_change=Max("terms__updated_at"))
+        return self.annotate(last_change=Max("terms__updated_at", filter=_LIVE_TERMS))
 
 
 class Category(models.Model):
@@ -80,16 +84,18 @@ class ProviderQuerySet(models.QuerySet):
     def with_counts(self):
         """Each provider with `term_count`, the terms it has a service for, and
         `service_count`, its services (one name in any case is one service)."""
+        live = Q(equivalents__term__deleted_at__isnull=True)
         return self.annotate(
-            term_count=Count("equivalents__term", distinct=True),
-            service_count=Count(Lower("equivalents__service"), distinct=True),
+            term_count=Count("equivalents__term", distinct=True, filter=live),
+            service_count=Count(Lower("equivalents__service"), distinct=True, filter=live),
         )
 
     def with_services(self):
         """Providers with their services prefetched as `equivalents`, each with the term it
         implements, by service and then term name."""
         services = (
-            ProviderEquivalent.objects.select_related("term")
+            ProviderEquivalent.objects.live()
+            .select_related("term")
             .only("provider", "service", "note", "url", "term__name", "term__slug", "term__summary")
             .order_by(Lower("service"), Lower("term__name"), "pk")
         )
@@ -178,7 +184,9 @@ class TermQuerySet(models.QuerySet):
         other terms mention (the foundations the rest build on), then by name."""
         ranked = (
             self.filter(difficulty=Difficulty.BEGINNER)
-            .annotate(mentioned=Count("mentioned_in"))
+            .annotate(
+                mentioned=Count("mentioned_in", filter=Q(mentioned_in__deleted_at__isnull=True))
+            )
             .annotate(
                 rank=Window(
                     RowNumber(),
@@ -325,6 +333,13 @@ def _list_holds(field, text):
 STAMP_FIELDS = ("version", "updated_by_id")
 
 
+class TermManager(models.Manager):
+    """Terms outside the trash: what readers, search and the API see."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Term(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
@@ -368,7 +383,13 @@ class Term(models.Model):
         help_text="Who made the last change; empty for imports and scripts.",
     )
 
-    objects = TermQuerySet.as_manager()
+    # Set when the term is moved to the trash (terms.writing.trash_term): it keeps its
+    # children and relations, and `objects` no longer returns it.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TermManager.from_queryset(TermQuerySet)()
+    # Trashed terms too: the trash, history and the write path's own bookkeeping.
+    everything = TermQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -383,6 +404,7 @@ class Term(models.Model):
         indexes = [
             models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
             models.Index(fields=["created_at"], name="term_created_at_idx"),
+            models.Index(fields=["-deleted_at"], name="term_trash_idx"),
         ]
 
     def __str__(self):
@@ -405,6 +427,19 @@ class Term(models.Model):
 
     def get_absolute_url(self):
         return reverse("terms:term-detail", kwargs={"slug": self.slug})
+
+    def validate_unique(self, exclude=None):
+        """Also refuse the name or slug of a term in the trash, which `objects` (and so
+        Django's own unique checks) leave out, with a message saying where it is."""
+        super().validate_unique(exclude)
+        trashed = Term.everything.filter(deleted_at__isnull=False).exclude(pk=self.pk)
+        errors = {}
+        if "name" not in (exclude or ()) and trashed.filter(name__iexact=self.name).exists():
+            errors["name"] = f"A term named {self.name!r} is in the trash: restore it instead."
+        if self.slug and "slug" not in (exclude or ()) and trashed.filter(slug=self.slug).exists():
+            errors["slug"] = f"A term in the trash has the slug {self.slug!r}: restore it instead."
+        if errors:
+            raise ValidationError(errors)
 
 
 class UseCase(models.Model):
@@ -443,11 +478,16 @@ class ServiceSlugField(models.SlugField):
 
 
 class ProviderEquivalentQuerySet(models.QuerySet):
+    def live(self):
+        """Those of terms outside the trash."""
+        return self.filter(term__deleted_at__isnull=True)
+
     def services(self):
         """One row per service a provider offers: `provider__slug`, `service_slug`, and
         `last_change`, when a term it implements last changed; by provider and slug."""
         return (
-            self.order_by()
+            self.live()
+            .order_by()
             .values("provider__slug", "service_slug")
             .annotate(last_change=Max("term__updated_at"))
             .order_by("provider__slug", "service_slug")
@@ -456,7 +496,7 @@ class ProviderEquivalentQuerySet(models.QuerySet):
     def former_service(self, provider, slug):
         """The service on `provider` that one of whose former names slugifies to `slug`,
         or None."""
-        for equivalent in self.filter(provider=provider).exclude(former_names=[]):
+        for equivalent in self.live().filter(provider=provider).exclude(former_names=[]):
             former = equivalent.former_names or ()
             if any(slugify(name, allow_unicode=True) == slug for name in former):
                 return equivalent
@@ -564,6 +604,37 @@ class ContentGeneration(models.Model):
         return str(self.value)
 
 
+class Source(models.TextChoices):
+    """Where a change came from."""
+
+    ADMIN = "admin", "Admin"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    SCRIPT = "script", "Script"
+
+
+class RevisionSource(models.Model):
+    """Where a change recorded in history came from: meta data of a django-reversion
+    Revision (terms.history)."""
+
+    Source = Source
+    revision = models.OneToOneField(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="source"
+    )
+    source = models.CharField(max_length=10, choices=Source, default=Source.SCRIPT)
+
+    class Meta:
+        ordering = ["-revision"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="revisionsource_source_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.revision_id}: {self.get_source_display()}"
+
+
 # The search index's tables: defined with the search code, registered with the app here.
 from terms.search.models import (  # noqa: E402
     SearchDocument,
@@ -580,6 +651,7 @@ __all__ = [
     "Difficulty",
     "Provider",
     "ProviderEquivalent",
+    "RevisionSource",
     "SearchDocument",
     "SearchName",
     "SearchTitle",

@@ -440,9 +440,12 @@ class TermWriteSerializer(WriteSerializer):
         fields += ["use_cases", "provider_equivalents", "faqs", "related_terms", "see_also"]
 
     def validate_name(self, value):
-        others = Term.objects.filter(name__iexact=value)
+        # Trashed terms keep their names: restoring one must not clash.
+        others = Term.everything.filter(name__iexact=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
+        if others.filter(deleted_at__isnull=False).exists():
+            raise serializers.ValidationError("A term with this name is in the trash.")
         if others.exists():
             raise serializers.ValidationError("A term with this name already exists.")
         return value
@@ -454,7 +457,7 @@ class TermWriteSerializer(WriteSerializer):
         if not slug:
             errors["slug"] = ["Give a slug: none can be made from this name."]
         else:
-            others = Term.objects.filter(slug=slug)
+            others = Term.everything.filter(slug=slug)
             if self.instance is not None:
                 others = others.exclude(pk=self.instance.pk)
             if others.exists():

@@ -21,6 +21,9 @@ def term_saving(sender, instance, raw=False, **kwargs):
 
 def term_saved(sender, instance, raw=False, **kwargs):
     if raw:
+        # loaddata sets the loaded term's relations next, by m2m_changed, which carries no
+        # `raw`: marked, they are not taken for an edit (versions, history).
+        instance.loaded_raw = True
         return
     with writing.batch():
         writing.touch(instance.pk)
@@ -55,6 +58,8 @@ def child_changed(sender, instance, raw=False, origin=None, **kwargs):
 
 def related_changed(sender, instance, action, pk_set=None, **kwargs):
     """Both ends of a related-terms pair list it: both terms change (the admin's form)."""
+    if getattr(instance, "loaded_raw", False):
+        return
     if action == "pre_clear":
         writing.touch(instance.pk, *instance.related_terms.values_list("pk", flat=True))
     elif action in ("post_add", "post_remove"):
@@ -63,7 +68,11 @@ def related_changed(sender, instance, action, pk_set=None, **kwargs):
 
 def see_also_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
     """Only the term that lists others under see also changes."""
-    if action not in ("post_add", "post_remove", "post_clear"):
+    if getattr(instance, "loaded_raw", False) or action not in (
+        "post_add",
+        "post_remove",
+        "post_clear",
+    ):
         return
     if reverse:
         writing.touch(*(pk_set or ()))

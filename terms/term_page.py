@@ -66,7 +66,7 @@ def around(term):
     mentions = q(Term.mentions.through._meta.db_table)
     neighbour = (
         "SELECT * FROM (SELECT id, '{kind}' AS kind FROM " + term_table
-        + " WHERE LOWER(name) {op} LOWER(%s) ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
+        + " WHERE LOWER(name) {op} LOWER(%s) AND deleted_at IS NULL ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
     )  # fmt: skip
     sql = f"""
         SELECT t.id, t.name, t.slug, t.summary, t.updated_at, x.kind FROM {term_table} t JOIN (
@@ -82,6 +82,7 @@ def around(term):
             UNION ALL
             {neighbour.format(kind="next", op=">", order="ASC")}
         ) x ON x.id = t.id
+        WHERE t.deleted_at IS NULL
         ORDER BY LOWER(t.name), t.id
     """
     return list(Term.objects.raw(sql, [term.pk] * 4 + [term.name] * 2))

@@ -43,13 +43,13 @@ def bump(pks, by=None):
     """Count these terms' versions up by one, as changed by user `by` (None: no one)."""
     by_id = getattr(by, "pk", None)
     for chunk in batched(sorted(pks), CHUNK):
-        Term.objects.filter(pk__in=chunk).update(version=F("version") + 1, updated_by_id=by_id)
+        Term.everything.filter(pk__in=chunk).update(version=F("version") + 1, updated_by_id=by_id)
 
 
 def stamp(pk, *, lock=False):
     """The stored Stamp of term `pk`, or None. `lock` holds its row until the transaction
     ends, so no other write can slip in between the check and the write."""
-    terms = Term.objects.filter(pk=pk)
+    terms = Term.everything.filter(pk=pk)
     if lock:
         terms = terms.select_for_update(of=("self",))
     row = terms.values_list("pk", "version", "updated_at", "updated_by__username").first()

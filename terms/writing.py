@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from terms import linking, search, versions
-from terms.models import FAQ, ProviderEquivalent, Term, UseCase
+from terms import history, linking, search, versions
+from terms.models import FAQ, ProviderEquivalent, Source, Term, UseCase
 
 # Equivalent fields that only editors set in the admin: a write that does not mention them
 # keeps what is stored for the same provider and service.
@@ -25,16 +25,18 @@ _state = threading.local()
 
 
 @contextmanager
-def batch(by=None):
+def batch(by=None, source=Source.SCRIPT):
     """Write many terms as one change: children are inserted, links rendered, search
-    reindexed and the changed terms' versions counted up (as changed `by` that user) once,
-    when the outermost batch ends, inside its transaction."""
+    reindexed, the changed terms' versions counted up (as changed `by` that user) and
+    recorded in their history (as coming from `source`, a terms.models.Source) once, when
+    the outermost batch ends, inside its transaction."""
     if getattr(_state, "children", None) is not None:
         yield  # inside a batch: its end does the work
         return
     _state.children = {UseCase: [], ProviderEquivalent: [], FAQ: []}
     _state.written = {}
     _state.touched = set()
+    _state.comments = {}
     collecting = gc.isenabled()
     # A batch holds every row it writes until it ends; full collections of that growing heap
     # made 10,000 imported terms cost 13x 1,000 (target: at most 12x). Cycles wait till the end.
@@ -48,9 +50,10 @@ def batch(by=None):
                         model.objects.bulk_create(rows, batch_size=1000)
                     _stamp(_state.written)
                     versions.bump(_state.touched, by)
+                    history.record(_state.touched, by, source, "; ".join(_state.comments))
             linking.settle()
     finally:
-        _state.children = _state.written = _state.touched = None
+        _state.children = _state.written = _state.touched = _state.comments = None
         if collecting:
             gc.enable()
 
@@ -67,7 +70,7 @@ def _stamp(written):
         pks = [pk for pk, (_, new) in written.items() if new is is_new]
         stamps = {"updated_at": now, "created_at": now} if is_new else {"updated_at": now}
         for start in range(0, len(pks), 1000):  # SQLite caps the parameters of one statement
-            Term.objects.filter(pk__in=pks[start : start + 1000]).update(**stamps)
+            Term.everything.filter(pk__in=pks[start : start + 1000]).update(**stamps)
     for term, is_new in written.values():
         term.updated_at = now
         if is_new:
@@ -80,17 +83,33 @@ def touch(*pks):
         _state.touched.update(pk for pk in pks if pk is not None)
 
 
+def describe(comment):
+    """Say in the batch's history record what kind of change it is (a revert, a restore);
+    it names the term, as the batch's other terms (a relation's other end) share it."""
+    with batch():
+        _state.comments[comment] = None
+
+
 def _add(rows):
     """Children to insert when the batch ends (bulk_create sends no signals)."""
     for row in rows:
         _state.children[type(row)].append(row)
 
 
-def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, links=None):
+def replace_term(
+    term,
+    fields,
+    *,
+    use_cases=None,
+    equivalents=None,
+    faqs=None,
+    links=None,
+    no_equivalent_on=None,
+):
     """Save `term` with `fields` set, and replace each list of children given (None keeps
     the stored ones): `use_cases` and `faqs` as dicts of their fields, `equivalents` as dicts
-    with a Provider under "provider", `links` as {"related_terms": [Term], "see_also": [...]}.
-    Lists are stored in the order given."""
+    with a Provider under "provider", `links` as {"related_terms": [Term], "see_also": [...]},
+    `no_equivalent_on` as Providers or their pks. Lists are stored in the order given."""
     with batch():
         created = term.pk is None
         for name, value in fields.items():
@@ -112,8 +131,39 @@ def replace_term(term, fields, *, use_cases=None, equivalents=None, faqs=None, l
             linking.note_answers(term.pk)
         if links:
             set_links({term.pk: links})
+        if no_equivalent_on is not None:
+            term.no_equivalent_on.set(no_equivalent_on)
         search.reindex_terms([term.pk])
     return term
+
+
+def trash_term(term):
+    """Move `term` to the trash: readers, search and the API no longer see it, and links
+    to it render as plain text; its children and relations stay for a restore."""
+    with batch():
+        describe(f"Moved “{term.name}” to the trash")
+        # Before it leaves Term.objects: the terms linking to it are rendered again.
+        linking.note_deleting(term)
+        term.deleted_at = timezone.now()
+        Term.everything.filter(pk=term.pk).update(deleted_at=term.deleted_at)
+        touch(term.pk)
+        search.reindex_terms([term.pk])
+
+
+def restore_term(term):
+    """Bring `term` back from the trash as it was, children and relations included."""
+    with batch():
+        describe(f"Restored “{term.name}” from the trash")
+        # Saved while still trashed, its stored link state reads as none (a new term):
+        # the terms naming it link to it again when the batch ends.
+        term.deleted_at = None
+        term.save()
+
+
+def delete_term(term):
+    """Delete `term` for good, its children and relations with it; its history stays."""
+    with batch():
+        term.delete()
 
 
 def _replace_equivalents(term, equivalents, created):
@@ -140,6 +190,8 @@ def set_links(links):
     through = Term.related_terms.through
     if related:
         old = through.objects.filter(Q(from_term_id__in=related) | Q(to_term_id__in=related))
+        # Relations with trashed terms are not the caller's to see: kept for a restore.
+        old = old.filter(from_term__deleted_at__isnull=True, to_term__deleted_at__isnull=True)
         pairs = {(pk, other) for pk, others in related.items() for other in others}
         pairs |= {(other, pk) for pk, other in pairs}
         # Both ends of a relation show it: both change, those that lose one too.
@@ -151,7 +203,7 @@ def set_links(links):
     through = Term.see_also.through
     if see_also:
         touch(*see_also)
-        through.objects.filter(from_term_id__in=see_also).delete()
+        through.objects.filter(from_term_id__in=see_also, to_term__deleted_at__isnull=True).delete()
         through.objects.bulk_create(
             [
                 through(from_term_id=pk, to_term_id=other)
@@ -164,3 +216,12 @@ def set_links(links):
 
 def _pks(terms):
     return {getattr(term, "pk", term) for term in terms}
+
+
+def revert_term(term, version):
+    """Write `term` back as its recorded `version` (terms.history.TermVersion) was, children
+    and relations included; the batch records the revert as a change of its own."""
+    fields, children = history.revert_arguments(version)
+    with batch():
+        describe(f"Reverted “{term.name}” to version {version.number}")
+        return replace_term(term, fields, **children)

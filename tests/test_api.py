@@ -564,12 +564,12 @@ def test_editor_put_replaces_the_term(editor_api, term):
     assert term.use_cases.count() == 0
 
 
-def test_editor_deletes_a_term_with_its_children(editor_api, term):
+def test_editor_deletes_a_term_into_the_trash_with_its_children(editor_api, term):
     response = editor_api.delete(f"{API}/terms/model-training/")
 
     assert response.status_code == 204
     assert not Term.objects.exists()
-    assert not UseCase.objects.exists()
+    assert UseCase.objects.filter(term=term).exists()  # kept for a restore (tests/test_trash.py)
 
 
 def test_a_bad_faq_leaves_the_term_unchanged(editor_api, term):

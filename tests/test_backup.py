@@ -16,6 +16,7 @@ from terms import linking
 # timestamps (the API shows them).
 BACKUP_ARGS = [
     *("--format", "xml"),
+    "--all",  # every row, not what the default managers show: trashed terms too
     "--natural-foreign",
     "--natural-primary",
     *("-e", "contenttypes", "-e", "auth.permission", "-e", "sessions", "-e", "axes"),
@@ -67,3 +68,25 @@ def test_dumpdata_then_loaddata_and_rebuild_serves_the_same_pages(client, sample
     call_command("rebuild_search_index", verbosity=0)
 
     assert pages(client) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_backup_keeps_trashed_terms_with_their_children_and_history(tmp_path):
+    from terms import history, writing
+    from terms.models import Term, UseCase
+    from tests.conftest import make_term
+
+    fresh_database()  # the providers of the data migration, whatever ran before
+    term = make_term("Cold Storage", children=2)
+    with writing.batch():
+        writing.trash_term(term)
+    backup = tmp_path / "backup.xml"
+    call_command("dumpdata", *BACKUP_ARGS, "-o", str(backup), verbosity=0)
+
+    fresh_database()
+    call_command("loaddata", str(backup), verbosity=0)
+
+    restored = Term.everything.get(name="Cold Storage")
+    assert restored.deleted_at is not None
+    assert UseCase.objects.filter(term=restored).count() == 2
+    assert history.versions_of(restored.pk)[0].trashed

@@ -79,7 +79,7 @@ class IndexNames:
     def read(cls, ids=None):
         """Those of these terms (None: every term)."""
         # Unordered: the services' default order joins their providers, for nothing here.
-        terms, services = Term.objects.order_by(), ProviderEquivalent.objects.order_by()
+        terms, services = Term.objects.order_by(), ProviderEquivalent.objects.live().order_by()
         if ids is not None:
             terms, services = terms.filter(pk__in=ids), services.filter(term_id__in=ids)
         return cls(

@@ -261,6 +261,7 @@ class PostgresBackend(Backend):
             || setweight(to_tsvector('english', x.body), 'D') AS vector,
             t.category_id, t.difficulty, x.providers
         FROM {TERMS} t, {TEXTS}(t) x
+        WHERE t.deleted_at IS NULL
     """
 
     @staticmethod
@@ -280,7 +281,7 @@ class PostgresBackend(Backend):
         where, params = "", []
         if ids is not None:
             in_ids, param = self.in_ids(ids)
-            where, params = f" WHERE t.id {in_ids}", [param]
+            where, params = f" AND t.id {in_ids}", [param]
         execute(self._write_sql(self.DOCUMENTS_SELECT + where), params)
 
     ARRAY_TYPES = {"term_id": "bigint", "key": "text", "word": "text"}

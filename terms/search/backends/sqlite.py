@@ -259,10 +259,11 @@ class SqliteBackend(Backend):
 
     def write_documents(self, ids=None):
         names, services, body, providers = self.text.columns("t")
-        where, params = "", []
+        # Trashed terms stay out of the index (Term.objects leaves them out too).
+        where, params = " WHERE t.deleted_at IS NULL", []
         if ids is not None:
             in_ids, param = self.in_ids(ids)
-            where, params = f" WHERE t.id {in_ids}", [param]
+            where, params = f"{where} AND t.id {in_ids}", [param]
         execute(
             f"INSERT INTO {DOCUMENTS} (term_id, names, services, definition, body, "
             "category_id, difficulty, providers) "

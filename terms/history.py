@@ -1,0 +1,244 @@
+"""A term's history: every write batch records the terms it changed, whole, in
+django-reversion's version store; this module reads versions back, compares them and
+reverts a term to one.
+
+One Revision per batch holds one Version per changed term: the term's fields and
+relations (Django's JSON, relations as ids) with its use cases, equivalents and FAQs
+inline (terms.history_format). The batch's user, its source (admin, API, import) and a
+comment go on the Revision. Children are bulk-inserted at the batch's end without signals,
+so versions are taken there, after them, rather than from each save's signal.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import reversion
+from django.db import transaction
+from django.db.models import Prefetch
+from reversion.models import Version
+
+from terms import diffs
+from terms.models import (
+    FAQ,
+    Category,
+    Provider,
+    ProviderEquivalent,
+    RevisionSource,
+    Source,
+    Term,
+    UseCase,
+)
+
+FORMAT = "term_json"
+# Derived from the other fields (rendering, the link index) or stamped by every write.
+NOT_RECORDED = ("definition_html", "summary", "mentions", "created_at", "updated_at")
+
+
+def register():
+    """Make terms versionable (TermsConfig.ready())."""
+    if not reversion.is_registered(Term):
+        reversion.register(Term, format=FORMAT, exclude=NOT_RECORDED)
+
+
+def record(pks, by=None, source=Source.SCRIPT, comment=""):
+    """Record the current state of terms `pks` as one change, inside the caller's
+    transaction; terms deleted meanwhile are left out."""
+    if not pks:
+        return
+    ids = Term.everything.only("pk")
+    terms = Term.everything.filter(pk__in=pks).prefetch_related(
+        # The children as the term's pages order them; relations with trashed terms too.
+        Prefetch("use_cases", queryset=UseCase.objects.order_by("position", "pk")),
+        Prefetch(
+            "provider_equivalents",
+            queryset=ProviderEquivalent.objects.order_by(
+                "provider__position", "provider__name", "position", "pk"
+            ),
+        ),
+        Prefetch("faqs", queryset=FAQ.objects.order_by("position", "pk")),
+        Prefetch("related_terms", queryset=ids),
+        Prefetch("see_also", queryset=ids),
+        Prefetch("no_equivalent_on", queryset=Provider.objects.only("pk")),
+    )
+    with reversion.create_revision(atomic=False):
+        reversion.set_user(by if getattr(by, "pk", None) else None)
+        reversion.set_comment(comment)
+        reversion.add_meta(RevisionSource, source=source)
+        for term in terms.iterator(chunk_size=1000):
+            reversion.add_to_revision(term)
+
+
+def record_baseline(chunk=1000):
+    """Record terms that have no version yet, a revision per `chunk` terms; returns how many."""
+    recorded = {
+        int(pk) for pk in Version.objects.get_for_model(Term).values_list("object_id", flat=True)
+    }
+    missing = sorted(set(Term.everything.values_list("pk", flat=True)) - recorded)
+    for start in range(0, len(missing), chunk):
+        with transaction.atomic():
+            record(missing[start : start + chunk], comment="First recorded version")
+    return len(missing)
+
+
+@dataclass
+class TermVersion:
+    """One recorded version of a term, as the history page lists it."""
+
+    id: int  # the Version's: what the compare and revert URLs name
+    number: int  # the term's version stamp after this change (terms.versions)
+    when: datetime
+    who: str  # a username, or "" for imports and scripts
+    source: str
+    comment: str
+    fields: dict
+    children: dict
+
+    @property
+    def trashed(self):
+        return self.fields.get("deleted_at") is not None
+
+
+def _version(row):
+    data = json.loads(row.serialized_data)[0]
+    revision = row.revision
+    source = getattr(revision, "source", None)
+    return TermVersion(
+        id=row.pk,
+        number=data["fields"].get("version", 0),
+        when=revision.date_created,
+        who=revision.user.get_username() if revision.user else "",
+        source=source.get_source_display() if source else Source.SCRIPT.label,
+        comment=revision.comment,
+        fields=data["fields"],
+        children=data["children"],
+    )
+
+
+def versions_of(pk):
+    """Every recorded version of term `pk`, newest first."""
+    rows = (
+        Version.objects.get_for_object_reference(Term, pk)
+        .select_related("revision__user", "revision__source")
+        .order_by("-revision__date_created", "-pk")
+    )
+    return [_version(row) for row in rows]
+
+
+def version_of(pk, version_id):
+    """The version `version_id` of term `pk`, or None when it is not one of that term's."""
+    row = (
+        Version.objects.get_for_object_reference(Term, pk)
+        .select_related("revision__user", "revision__source")
+        .filter(pk=version_id)
+        .first()
+    )
+    return _version(row) if row else None
+
+
+class Names:
+    """Names of the terms, categories and providers some versions refer to by id."""
+
+    def __init__(self, versions):
+        terms, categories, providers = set(), set(), set()
+        for v in versions:
+            terms.update(v.fields.get("related_terms", []), v.fields.get("see_also", []))
+            categories.add(v.fields.get("category"))
+            providers.update(v.fields.get("no_equivalent_on", []))
+            providers.update(e["provider_id"] for e in v.children["equivalents"])
+        self.terms = dict(Term.everything.filter(pk__in=terms).values_list("pk", "name"))
+        self.categories = dict(Category.objects.filter(pk__in=categories).values_list("pk", "name"))
+        self.providers = Provider.objects.in_bulk(providers)
+
+    def term(self, pk):
+        return self.terms.get(pk, f"(deleted term #{pk})")
+
+    def provider(self, pk):
+        found = self.providers.get(pk)
+        return found.short_name if found else f"(provider #{pk})"
+
+
+def snapshot(version, names):
+    """The version as terms.diffs compares versions."""
+    f, children = version.fields, version.children
+    return diffs.snapshot(
+        name=f["name"],
+        slug=f["slug"],
+        aliases=f.get("aliases") or [],
+        category=names.categories.get(f.get("category"), ""),
+        difficulty=f["difficulty"],
+        definition=f["definition"],
+        related_terms=[names.term(pk) for pk in f.get("related_terms", [])],
+        see_also=[names.term(pk) for pk in f.get("see_also", [])],
+        no_equivalent_on=[names.provider(pk) for pk in f.get("no_equivalent_on", [])],
+        use_cases=children["use_cases"],
+        equivalents=[
+            {**e, "provider": names.provider(e["provider_id"])} for e in children["equivalents"]
+        ],
+        faqs=children["faqs"],
+    )
+
+
+def summaries(versions):
+    """{version id: labels of what it changed from the version before it} for versions
+    listed newest first; the oldest recorded has none to compare with."""
+    names = Names(versions)
+    snapshots = [snapshot(v, names) for v in versions]
+    labels = {}
+    for i, version in enumerate(versions):
+        if i + 1 < len(versions):
+            labels[version.id] = [c.label for c in diffs.compare(snapshots[i + 1], snapshots[i])]
+        else:
+            labels[version.id] = None
+    return labels
+
+
+def compare(old, new):
+    """terms.diffs FieldChanges from version `old` to version `new`."""
+    names = Names([old, new])
+    return diffs.compare(snapshot(old, names), snapshot(new, names))
+
+
+def revert_arguments(version):
+    """terms.writing.replace_term's arguments (after the term) that restore `version`.
+    Relations with terms since deleted, or now in the trash (whose stored relations a
+    write keeps anyway), are left out."""
+    f, children = version.fields, version.children
+    providers = Provider.objects.in_bulk(
+        {e["provider_id"] for e in children["equivalents"]} | set(f.get("no_equivalent_on", []))
+    )
+    live = set(
+        Term.objects.filter(
+            pk__in=[*f.get("related_terms", []), *f.get("see_also", [])]
+        ).values_list("pk", flat=True)
+    )
+    fields = {
+        "name": f["name"],
+        "slug": f["slug"],
+        "definition": f["definition"],
+        "category_id": f["category"],
+        "difficulty": f["difficulty"],
+        "aliases": list(f.get("aliases") or []),
+    }
+    equivalents = [
+        {
+            "provider": providers[e["provider_id"]],
+            "service": e["service"],
+            "note": e["note"],
+            "url": e["url"],
+            "former_names": list(e["former_names"] or []),
+            "verified_on": date.fromisoformat(e["verified_on"]) if e["verified_on"] else None,
+        }
+        for e in children["equivalents"]
+        if e["provider_id"] in providers
+    ]
+    return fields, {
+        "use_cases": [dict(u) for u in children["use_cases"]],
+        "equivalents": equivalents,
+        "faqs": [dict(q) for q in children["faqs"]],
+        "links": {
+            "related_terms": [pk for pk in f.get("related_terms", []) if pk in live],
+            "see_also": [pk for pk in f.get("see_also", []) if pk in live],
+        },
+        "no_equivalent_on": [pk for pk in f.get("no_equivalent_on", []) if pk in providers],
+    }

@@ -1,0 +1,32 @@
+"""The serialization format of a term's recorded version: Django's JSON of the term, with
+its children inline, so one django-reversion Version holds the whole term.
+
+Registered as "term_json" in TermsConfig.ready(). Children are read through the term's
+related managers, so prefetching them (terms.history.record) makes a version cost no query.
+"""
+
+from django.core.serializers.json import Deserializer as JSONDeserializer
+from django.core.serializers.json import Serializer as JSONSerializer
+
+USE_CASE_FIELDS = ("organization", "title", "description", "outcome")
+EQUIVALENT_FIELDS = ("provider_id", "service", "note", "url", "former_names", "verified_on")
+FAQ_FIELDS = ("question", "answer")
+
+
+def _rows(children, fields):
+    return [{name: getattr(child, name) for name in fields} for child in children]
+
+
+class Serializer(JSONSerializer):
+    def get_dump_object(self, obj):
+        data = super().get_dump_object(obj)
+        data["children"] = {
+            "use_cases": _rows(obj.use_cases.all(), USE_CASE_FIELDS),
+            "equivalents": _rows(obj.provider_equivalents.all(), EQUIVALENT_FIELDS),
+            "faqs": _rows(obj.faqs.all(), FAQ_FIELDS),
+        }
+        return data
+
+
+class Deserializer(JSONDeserializer):
+    """Django's: the term's fields as stored; "children" is read by terms.history."""
