@@ -3,7 +3,7 @@
 import json
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import (
     Case,
     Count,
@@ -531,8 +531,9 @@ class ContentGenerationManager(models.Manager):
     # longer to build this query than the database to run it (target: warm /search/).
     def current(self):
         """The content's change count, or None when its row is missing (a database flushed
-        by a test): then nothing can be cached, as nothing would retire it."""
-        with connection.cursor() as cursor:
+        by a test): then nothing can be cached, as nothing would retire it. Read from the
+        database the router reads content from, so a replica's count matches its content."""
+        with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
         return row[0] if row else None
