@@ -15,11 +15,13 @@ authentication, CSRF and view work it does not need, with the headers its miss s
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import HttpResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.urls import Resolver404, resolve
@@ -106,6 +108,72 @@ def _replayed(entry):
     return response
 
 
+class ProcessMemory:
+    """This process's copies of the current generation's entries, most recently used kept:
+    a hit then needs no round trip to Redis. Keyed like the shared cache, so a copy is never
+    stale either; a new generation empties it at once."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._clear(None)
+
+    def clear(self):
+        with self._lock:
+            self._clear(None)
+
+    def _clear(self, generation):
+        self.generation, self.entries, self.size = generation, OrderedDict(), 0
+
+    def get(self, generation, key):
+        with self._lock:
+            if generation != self.generation:
+                self._clear(generation)
+                return None
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, generation, key, entry):
+        size = len(entry[2])
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if generation != self.generation:
+                self._clear(generation)
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.max_bytes:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped[2])
+
+
+memory = ProcessMemory(max_bytes=32 * 1024 * 1024)
+
+
+def current_generation():
+    """The content generation, its query standing in for the connection's health check.
+
+    Target: a hit at >= 85 % of a bare view's rate. With CONN_HEALTH_CHECKS, Django pings a
+    reused connection (SELECT 1) before its first query of each request: a hit's round trips
+    would be two, not one. Nothing public skips that ping, so this marks it done and runs
+    the generation read instead; if the connection turns out dead, it does what a failed
+    check does (close it) and reads again on a fresh one.
+    """
+    database = connections[ContentGeneration.objects.db]
+    if database.connection is None or database.health_check_done:
+        return ContentGeneration.objects.current()
+    database.health_check_done = True
+    try:
+        return ContentGeneration.objects.current()
+    except DatabaseError:
+        database.close()
+        return ContentGeneration.objects.current()
+
+
 def _cache_call(method, *args):
     # A cache that is down costs the reader speed, never the page (the fail-open Redis
     # cache already answers from memory; this guards any other backend).
@@ -131,18 +199,24 @@ class PageCacheMiddleware:
         if not (anonymous and settings.PAGE_CACHE_SECONDS):
             return add_cache_control(self.get_response(request), anonymous)
         try:
-            generation = ContentGeneration.objects.current()
+            generation = current_generation()
         except DatabaseError as exc:
             # What the view would meet next: answer its 503 now, not after a second wait.
             return database_unavailable(request, exc) or self.get_response(request)
         entry_key = key(request, generation) if generation is not None else None
         if entry_key:
-            entry = _cache_call("get", entry_key)
+            entry = memory.get(generation, entry_key)
+            if entry is None:
+                entry = _cache_call("get", entry_key)
+                if entry is not None:
+                    memory.put(generation, entry_key, entry)
             if entry is not None:
                 return self.conditional.process_response(request, _replayed(entry))
         response = add_cache_control(self.get_response(request), anonymous)
         if entry_key and _storable(response):
-            _cache_call("set", entry_key, _stored(response), settings.PAGE_CACHE_SECONDS)
+            entry = _stored(response)
+            _cache_call("set", entry_key, entry, settings.PAGE_CACHE_SECONDS)
+            memory.put(generation, entry_key, entry)
         return response
 
 

@@ -58,10 +58,11 @@ def _empty_cache():
     carries over (a flushed database counts its generations from zero again)."""
     from django.core.cache import caches
 
-    from terms import linking
+    from terms import linking, page_cache
 
     for cache in caches.all():
         cache.clear()
+    page_cache.memory.clear()
     linking.forget_index()
 
 
