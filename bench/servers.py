@@ -207,9 +207,11 @@ def collect_static():
 
 
 class Gunicorn:
-    """The site under gunicorn, as the README deploys it, with `env` over this process's."""
+    """The site under gunicorn, as the README deploys it, with `env` over this process's;
+    `app` is the WSGI application (the bench serves its bare view beside the site)."""
 
-    def __init__(self, port, env, workers=2, timeout=30):
+    def __init__(self, port, env, workers=2, timeout=30, app="glossary.wsgi"):
+        self.app = app
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.env = env
@@ -222,7 +224,7 @@ class Gunicorn:
         self.log = Path(name)
         with os.fdopen(handle, "w") as log:
             self.process = subprocess.Popen(
-                [str(PYTHON), "-m", "gunicorn", "glossary.wsgi"]
+                [str(PYTHON), "-m", "gunicorn", self.app]
                 + ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
                 + ["--timeout", str(self.timeout)],
                 cwd=BASE_DIR,
