@@ -229,3 +229,22 @@ def test_a_response_setting_a_cookie_is_not_stored():
     response.set_cookie("csrftoken", "x")
 
     assert not page_cache._storable(response)
+
+
+def test_process_memory_forgets_every_entry_when_a_new_generation_is_seen():
+    memory = page_cache.ProcessMemory(max_bytes=1000)
+    memory.put(1, "page", (200, [], b"old"))
+
+    assert memory.get(1, "page") == (200, [], b"old")
+    assert memory.get(2, "page") is None
+    assert memory.get(1, "page") is None
+
+
+def test_process_memory_drops_the_least_recently_used_past_its_size():
+    memory = page_cache.ProcessMemory(max_bytes=10)
+    memory.put(1, "a", (200, [], b"aaaa"))
+    memory.put(1, "b", (200, [], b"bbbb"))
+    memory.get(1, "a")
+    memory.put(1, "c", (200, [], b"cccc"))
+
+    assert [memory.get(1, k) is not None for k in "abc"] == [True, False, True]
