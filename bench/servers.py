@@ -260,10 +260,12 @@ def collect_static():
 
 
 class Gunicorn:
-    """The site under gunicorn, as the README deploys it, with `env` over this process's."""
+    """The site under gunicorn, as the README deploys it, with `env` over this process's;
+    `app` is the WSGI application (the bench serves its bare view beside the site)."""
 
-    def __init__(self, port, env, workers=2, timeout=30, config=None):
-        """`workers=None` leaves the count to `config`."""
+    def __init__(self, port, env, workers=2, timeout=30, config=None, app="glossary.wsgi"):
+        """`workers=None` leaves the count to `config`; `app` is the WSGI application."""
+        self.app = app
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.env = env
@@ -278,7 +280,7 @@ class Gunicorn:
         self.log = Path(name)
         with os.fdopen(handle, "w") as log:
             self.process = subprocess.Popen(
-                [str(PYTHON), "-m", "gunicorn", "glossary.wsgi"]
+                [str(PYTHON), "-m", "gunicorn", self.app]
                 + (["--config", str(self.config)] if self.config else [])
                 + ["--bind", f"127.0.0.1:{self.port}"]
                 + (["--workers", str(self.workers)] if self.workers else [])

@@ -24,25 +24,30 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        # The driver's own errors too: Django leaves some unwrapped, such as closing a
-        # server-side cursor (a queryset's iterator()) on a connection the server ended.
-        driver = connection.Database
-        unreachable = (
-            OperationalError,
-            InterfaceError,
-            driver.OperationalError,
-            driver.InterfaceError,
+        return database_unavailable(request, exception)
+
+
+def database_unavailable(request, exception):
+    """The 503 for a database that could not be reached, or None for any other error."""
+    # The driver's own errors too: Django leaves some unwrapped, such as closing a
+    # server-side cursor (a queryset's iterator()) on a connection the server ended.
+    driver = connection.Database
+    unreachable = (
+        OperationalError,
+        InterfaceError,
+        driver.OperationalError,
+        driver.InterfaceError,
+    )
+    if not isinstance(exception, unreachable):
+        return None
+    logger.warning("database unavailable for %s: %s", request.path, exception)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": "The glossary's database is unavailable; try again shortly."},
+            status=503,
         )
-        if not isinstance(exception, unreachable):
-            return None
-        logger.warning("database unavailable for %s: %s", request.path, exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {"detail": "The glossary's database is unavailable; try again shortly."},
-                status=503,
-            )
-        else:
-            # A page that needs nothing from the database, rendered now.
-            response = SimpleTemplateResponse("503.html", status=503).render()
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
+    else:
+        # A page that needs nothing from the database, rendered now.
+        response = SimpleTemplateResponse("503.html", status=503).render()
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

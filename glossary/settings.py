@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "glossary.replicas.PrimaryForEditorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous hits are answered here, before the session, CSRF and view work they skip.
+    "terms.page_cache.PageCacheMiddleware",
     "glossary.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -200,6 +202,12 @@ else:
 # How long a search's results (ids, counts, facets, "did you mean") are reused for the same
 # query; any change to the index retires them at once. 0 turns the cache off.
 SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "600"))
+# How long an anonymous page or API read is kept in the default cache (terms/page_cache.py);
+# any content change retires it at once. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Cache-Control max-age of anonymous pages and API reads: how long a browser or CDN may show
+# a page before asking again (signed-in users always ask again).
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

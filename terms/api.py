@@ -36,7 +36,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, probes, serializers, versions, writing
+from terms import api_errors, page_cache, probes, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Term
@@ -429,7 +429,9 @@ router.register("providers", ProviderViewSet, basename="provider")
 router.register("equivalents", EquivalentViewSet, basename="equivalent")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema is the code's, not the content's: it needs no database, not even the page
+    # cache's generation read.
+    path("schema/", page_cache.exempt(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("health/", probes.live, name="health"),

@@ -15,14 +15,17 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from glossary.middleware import RETRY_AFTER
+from terms import page_cache
 
 
+@page_cache.exempt
 @never_cache
 def live(request):
     """The process is up."""
     return JsonResponse({"status": "ok"})
 
 
+@page_cache.exempt
 @never_cache
 def ready(request):
     """The database, its replicas, and Redis when configured, answer."""

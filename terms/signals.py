@@ -11,7 +11,15 @@ from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from terms import linking, search, writing
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    ContentGeneration,
+    Provider,
+    ProviderEquivalent,
+    Term,
+    UseCase,
+)
 
 
 def term_saving(sender, instance, raw=False, **kwargs):
@@ -90,6 +98,13 @@ def provider_saved(sender, instance, created=False, raw=False, **kwargs):
         search.reindex_terms(instance.equivalents.values_list("term_id", flat=True))
 
 
+def listing_changed(sender, instance, raw=False, **kwargs):
+    """Categories and providers have pages and list entries of their own, with or without
+    terms: any change to one is a content change (cached pages key on the generation)."""
+    if not raw:
+        ContentGeneration.objects.bump()
+
+
 def connect():
     pre_save.connect(term_saving, sender=Term, dispatch_uid="term_saving")
     post_save.connect(term_saved, sender=Term, dispatch_uid="term_saved")
@@ -105,3 +120,7 @@ def connect():
     m2m_changed.connect(see_also_changed, sender=see_also, dispatch_uid="see_also_changed")
     post_save.connect(category_saved, sender=Category, dispatch_uid="category_saved")
     post_save.connect(provider_saved, sender=Provider, dispatch_uid="provider_saved")
+    for listed in (Category, Provider):
+        name = listed.__name__
+        post_save.connect(listing_changed, sender=listed, dispatch_uid=f"{name}_listed")
+        post_delete.connect(listing_changed, sender=listed, dispatch_uid=f"{name}_unlisted")

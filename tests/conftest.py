@@ -52,15 +52,23 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    """Pages are answered by their views: query ceilings count a view's own queries, and
+    tests/test_page_cache.py turns the page cache on where it is the subject."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with empty caches: no API throttle count, search result or link index
     carries over (a flushed database counts its generations from zero again)."""
     from django.core.cache import caches
 
-    from terms import linking
+    from terms import linking, page_cache
 
     for cache in caches.all():
         cache.clear()
+    page_cache.memory.clear()
     linking.forget_index()
 
 

@@ -1,0 +1,198 @@
+"""`make bench`: the production path under wrk, in one table.
+
+Starts a private PostgreSQL cluster and Redis, loads the sample glossary (and, with
+`--search-terms 100000`, the synthetic set for search), starts nginx in front of two
+gunicorn app servers (bench/stack.py) serving the site plus a bare view that touches no
+database, then drives each row with wrk from this separate process for a fixed time and
+concurrency, through one gunicorn directly and through nginx. "Cached" rows ask one URL
+over and over (page cache hits); "uncached" rows ask a URL never asked before on every
+request (an extra query parameter), so every request is a miss that the view renders and
+stores. Every server is the run's own, on ports from --port up, stopped by its PID.
+
+    python -m bench.run [--duration 10s] [--connections 8] [--search-terms 100000]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.servers import (
+    BASE_DIR,
+    PostgresCluster,
+    RedisServer,
+    collect_static,
+    manage,
+    prepare_site,
+)
+from bench.stack import Stack, warm
+
+SAMPLE = BASE_DIR / "terms" / "sample_glossary"
+SCRIPT = Path(__file__).with_name("wrk-bench.lua")
+SLUG = "object-storage"  # a sample term with use cases, equivalents and FAQs
+QUERIES = ["storage", "kubernetes", "model", "retreival", "serverless", "vector", "encryption"]
+QUERIES += ["data lake", "cache", "gpu", "token", "zero trust", "backup", "stream"]
+# Words in most synthetic terms (bench/synthetic.py's COMMON): the slowest queries at 100,000.
+COMMON = ["data", "cloud", "model", "service", "system", "network", "security", "compute"]
+
+
+class Row:
+    def __init__(self, label, path, *, miss=False, share=None, p99_ms=None):
+        self.label, self.path, self.miss = label, path, miss
+        self.share, self.p99_ms = share, p99_ms  # targets: of the bare view's rate; p99
+
+    def target(self):
+        if self.share:
+            return f"≥ {self.share:.0%} of bare"
+        return f"p99 ≤ {self.p99_ms} ms" if self.p99_ms else ""
+
+    def met(self, result, bare):
+        if self.share:
+            return result.rate >= self.share * bare.rate
+        return result.p99 <= self.p99_ms if self.p99_ms else None
+
+
+BARE = Row("baseline: bare view, no database", "/bench/bare/")
+ROWS = [
+    BARE,
+    Row("term page, cached", f"/terms/{SLUG}/", share=0.85),
+    Row("term page, uncached", f"/terms/{SLUG}/", miss=True, share=0.10),
+    Row("/terms/, cached", "/terms/", share=0.85),
+    Row("/terms/, uncached", "/terms/", miss=True),
+    Row("/compare/, cached", "/compare/", share=0.85),
+    Row("/compare/, uncached", "/compare/", miss=True),
+    Row("/search/, mixed queries, uncached", None, miss=True, p99_ms=100),
+    Row("API detail, cached", f"/api/v1/terms/{SLUG}/", share=0.85),
+    Row("API detail, uncached", f"/api/v1/terms/{SLUG}/", miss=True, share=0.10),
+    Row("API list of 50, cached", "/api/v1/terms/?page_size=50", share=0.85),
+    Row("API list of 50, uncached", "/api/v1/terms/?page_size=50", miss=True, share=0.03),
+]
+
+
+class Result:
+    def __init__(self, rate, p50, p99):
+        self.rate, self.p50, self.p99 = rate, p50, p99
+
+
+def wrk(base, row, duration, connections, urls):
+    env = {**os.environ, "BENCH_PATH": row.path or ""}
+    if row.path is None:
+        env["URLS"] = str(urls)
+    if row.miss:
+        env["MISS"] = uuid.uuid4().hex[:8]  # unique to this row and pass
+    # A long timeout: a slow page's latency is a figure to report, not an error.
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}"]
+    command += ["--timeout", "30s"]
+    out = subprocess.run(
+        [*command, "-s", str(SCRIPT), base], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r"BENCH rate=([\d.]+) p50=([\d.]+) p99=([\d.]+) errors=(\d+)", out)
+    if not found or int(found[4]):
+        raise SystemExit(f"{row.label} at {base}: errors or no result\n{out}")
+    return Result(*map(float, found.groups()[:3]))
+
+
+def measure(base, duration, connections, urls):
+    results = {}
+    searches = Path(urls).read_text().split()
+    for row in ROWS:
+        for path in [row.path] if row.path else searches:
+            warm(base + path, times=20 if row.path else 2)
+        results[row] = wrk(base, row, duration, connections, urls)
+        print(f"  {base} {row.label}: {results[row].rate:.0f} req/s", file=sys.stderr)
+    return results
+
+
+def table(passes):
+    """One markdown table: each row through each server, with its share of the bare view."""
+    names = list(passes)
+    head = ["", "target"]
+    for name in names:
+        head += [f"{name} req/s", "p50 ms", "p99 ms", "of bare"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for row in ROWS:
+        cells = [row.label, row.target()]
+        for name in names:
+            result, bare = passes[name][row], passes[name][BARE]
+            met = row.met(result, bare)
+            share = f"{100 * result.rate / bare.rate:.1f} %"
+            if met is not None:
+                share += " ✓" if met else " ✗"
+            cells += [f"{result.rate:.0f}", f"{result.p50:.1f}", f"{result.p99:.1f}", share]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8742)))
+    parser.add_argument("--duration", default="10s", help="wrk -d per row and server")
+    parser.add_argument("--connections", type=int, default=8, help="wrk -c")
+    # Gunicorn's advice, as deploy/ sizes it: a worker waiting on PostgreSQL or Redis
+    # leaves its core to another.
+    workers = 2 * (os.cpu_count() or 1) + 1
+    parser.add_argument("--workers", type=int, default=workers, help="sync workers per gunicorn")
+    parser.add_argument(
+        "--search-terms", type=int, default=0, help="synthetic terms to add for search (100000)"
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk).")
+    # Ports: nginx, two gunicorns, then Redis and PostgreSQL.
+    postgres = PostgresCluster(args.port + 4)
+    redis = RedisServer(args.port + 3)
+    stack = None
+    try:
+        postgres.start()
+        postgres.create_database("glossary")
+        redis.start()
+        env = {
+            "DATABASE_URL": postgres.url("glossary"),
+            "REDIS_URL": redis.url,
+            "DJANGO_DEBUG": "",
+            # The bench measures pages, not the throttles that guard them (DRF's user throttle
+            # counts anonymous clients by address too).
+            "API_THROTTLE_ANON": "100000000/minute",
+            "API_THROTTLE_USER": "100000000/minute",
+        }
+        started = time.monotonic()
+        prepare_site(env, [SAMPLE])
+        loaded = f"the sample glossary ({time.monotonic() - started:.0f} s)"
+        if args.search_terms:
+            started = time.monotonic()
+            manage("generate_terms", "--count", str(args.search_terms), env=env)
+            loaded += f", {args.search_terms} synthetic terms ({time.monotonic() - started:.0f} s)"
+        print(f"loaded {loaded}", file=sys.stderr)
+        collect_static()
+        stack = Stack(args.port, env, workers=args.workers, app="bench.wsgi:application").start()
+        # At 100,000 terms, the most common words too: the slowest queries.
+        queries = QUERIES + (COMMON if args.search_terms else [])
+        with tempfile.NamedTemporaryFile("w", suffix=".urls") as urls:
+            urls.write("".join(f"/search/?q={q.replace(' ', '+')}\n" for q in queries))
+            urls.flush()
+            passes = {
+                "gunicorn": measure(stack.apps[0].url, args.duration, args.connections, urls.name),
+                "nginx": measure(stack.url, args.duration, args.connections, urls.name),
+            }
+    finally:
+        if stack:
+            stack.stop()
+        redis.stop()
+        postgres.remove()
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; PostgreSQL + Redis; "
+        f"nginx in front of 2 gunicorns x {args.workers} sync workers (gunicorn column: one of "
+        f"them); wrk -c{args.connections} -d{args.duration}; {loaded}\n"
+    )
+    print(table(passes))
+
+
+if __name__ == "__main__":
+    main()
