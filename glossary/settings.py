@@ -180,6 +180,8 @@ else:
 # How long a search's results (ids, counts, facets, "did you mean") are reused for the same
 # query; any change to the index retires them at once. 0 turns the cache off.
 SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "600"))
+# How long a shared preview link of a draft works.
+PREVIEW_MAX_AGE = int(os.environ.get("PREVIEW_MAX_AGE", str(3 * 24 * 3600)))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -12,7 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import diffs, health, linking, rendering, textformat, versions, writing
+from terms import diffs, health, linking, rendering, roles, textformat, versions, writing
+from terms.admin_workflow import WorkflowAdminMixin
 from terms.importers import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -21,7 +22,7 @@ from terms.importers import (
     parse_sources,
     upload_sources,
 )
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
 
 
 class LinesField(forms.CharField):
@@ -160,6 +161,13 @@ class ImportForm(forms.Form):
         help_text="Let an entry rename the stored term it matches (Café for Cafe, or a change "
         "of letter case). Without it such an import is refused; the preview lists them.",
     )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "New terms published, existing ones unchanged"), *Status.choices],
+        help_text="What the imported terms become. Publishing needs the Publisher role; an "
+        "Editor's new terms are drafts.",
+    )
 
 
 # Multipart framing around the files: boundaries, headers and the form's other fields.
@@ -280,11 +288,12 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
-    list_display = ["name", "category", "difficulty", "updated_at"]
+    list_display = ["name", "status", "category", "difficulty", "updated_at"]
     list_filter = [
+        "status",
         HealthFilter,
         "category",
         "difficulty",
@@ -295,7 +304,7 @@ class TermAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["related_terms", "see_also"]
     date_hierarchy = "updated_at"
-    actions = [download_entries]
+    actions = [download_entries, *WorkflowAdminMixin.WORKFLOW_ACTIONS]
     fieldsets = [
         (
             None,
@@ -402,7 +411,11 @@ class TermAdmin(admin.ModelAdmin):
             try:
                 entries = parse_sources(upload_sources(form.cleaned_data["files"]))
                 report = import_entries(
-                    entries, dry_run=dry_run, rename=form.cleaned_data["rename"]
+                    entries,
+                    dry_run=dry_run,
+                    rename=form.cleaned_data["rename"],
+                    status=form.cleaned_data["status"] or None,
+                    may_publish=roles.can_publish(request.user),
                 )
             except ImportFailed as exc:
                 errors = exc.errors
