@@ -14,4 +14,5 @@ class Command(BaseCommand):
         if verbosity > 1:
             for name in published:
                 self.stdout.write(f"published: {name}")
-        self.stdout.write(f"Published {len(published)} scheduled term(s).")
+        if verbosity:
+            self.stdout.write(f"Published {len(published)} scheduled term(s).")
