@@ -39,7 +39,7 @@ class WorkflowAdminMixin:
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        if allowed and obj is not None and obj.status == Status.PUBLISHED:
+        if allowed and obj is not None and obj.is_published:
             return roles.can_publish(request.user)
         return allowed
 

@@ -34,6 +34,7 @@ class TermDraft(models.Model):
     class Meta:
         ordering = ["-updated_at", "pk"]
         verbose_name = "draft of a published term"
+        verbose_name_plural = "drafts of published terms"
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=DraftStatus.values), name="termdraft_status_valid"

@@ -156,7 +156,7 @@ class TermQuerySet(models.QuerySet):
 
     def with_related(self):
         """Load terms with every child and relation in a constant number of queries."""
-        linked = Term.objects.published().links().alphabetical()
+        linked = Term.objects.links().alphabetical()
         return self.select_related("category").prefetch_related(
             "use_cases",
             Prefetch(

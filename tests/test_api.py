@@ -108,7 +108,7 @@ def test_term_list_is_paginated_with_count_and_links(api, db):
 def test_term_list_page_size_is_capped_at_100(api, db):
     Term.objects.bulk_create(
         Term(name=f"T{i:03}", slug=f"t{i:03}", definition="x", category=make_category(),
-             difficulty="beginner")
+             difficulty="beginner", status="published", published_at=timezone.now())
         for i in range(101)
     )  # fmt: skip
 

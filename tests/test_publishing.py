@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from terms import publishing
+from terms import publishing, writing
 from terms.models import Category, Provider, Status, Term
 from terms.search import search_terms, suggest
 from tests.conftest import make_term
@@ -314,3 +314,13 @@ Definition
 An imported term is a thing. It has a second sentence.
 Category: ai-ml
 Difficulty: beginner"""
+
+
+def test_a_next_version_keeps_a_relation_to_an_unpublished_term(client):
+    unreleased = draft("Unreleased")
+    live = make_term("Object Store")
+    writing.replace_term(live, {}, links={"related_terms": [unreleased]})
+    publishing.start_draft(live)
+    publishing.publish(live)
+    assert list(Term.objects.get(pk=live.pk).related_terms.all()) == [unreleased]
+    assert "Unreleased" not in page(client, live).content.decode()

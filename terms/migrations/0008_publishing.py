@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "draft of a published term",
+                "verbose_name_plural": "drafts of published terms",
                 "ordering": ["-updated_at", "pk"],
             },
         ),
