@@ -8,7 +8,7 @@ publishing would produce, links and all, and nothing of it is kept.
 
 from django.core import signing
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 
 from terms import linking, publishing
 from terms.models import Term
@@ -42,6 +42,10 @@ class PreviewView(TermDetailView):
                     raise _Rollback
             except _Rollback:
                 pass
+            except publishing.WorkflowError as exc:
+                return HttpResponseBadRequest(
+                    f"The draft cannot be shown: {exc}", content_type="text/plain"
+                )
             finally:
                 # Its rendering loaded the link index of content that was rolled back.
                 linking.forget_index()

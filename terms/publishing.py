@@ -74,18 +74,23 @@ def schedule(term, when, by=None):
 
 
 def publish_due(by=None):
-    """Publish every term and draft whose time has come; returns the names published.
-    Running it again publishes nothing more (cron may overlap a slow run)."""
+    """Publish every term and draft whose time has come; returns (names published,
+    {name: why not} for drafts that do not import). Running it again publishes nothing
+    more; a draft that fails stays scheduled, and the others are published."""
     now = timezone.now()
-    published = []
+    published, failed = [], {}
     for term in Term.objects.due().order_by("pk"):
         publish(term, by=by)
         published.append(term.name)
     drafts = TermDraft.objects.filter(publish_at__lte=now).select_related("term").order_by("pk")
     for draft in drafts:
-        publish(draft.term, by=by)
-        published.append(draft.term.name)
-    return published
+        try:
+            publish(draft.term, by=by)
+        except WorkflowError as exc:
+            failed[draft.term.name] = str(exc)
+        else:
+            published.append(draft.term.name)
+    return published, failed
 
 
 # ---------------------------------------------------------------------------- drafts

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -324,3 +324,33 @@ def test_a_next_version_keeps_a_relation_to_an_unpublished_term(client):
     publishing.publish(live)
     assert list(Term.objects.get(pk=live.pk).related_terms.all()) == [unreleased]
     assert "Unreleased" not in page(client, live).content.decode()
+
+
+def test_publish_scheduled_reports_a_draft_that_does_not_parse_and_publishes_the_rest():
+    broken = make_term("Broken")
+    next_version = publishing.start_draft(broken)
+    next_version.text = "Broken\nDifficulty: expert"
+    next_version.publish_at = timezone.now() - timedelta(minutes=1)
+    next_version.save()
+    due = draft("Due", publish_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(CommandError, match="1 scheduled draft"):
+        call_command("publish_scheduled")
+    assert Term.objects.get(pk=due.pk).status == Status.PUBLISHED
+    assert publishing.pending_draft(broken) is not None
+
+
+def test_a_preview_of_a_draft_that_does_not_parse_says_why(client):
+    live = make_term("Broken")
+    next_version = publishing.start_draft(live)
+    next_version.text = "Broken\nDifficulty: expert"
+    next_version.save()
+    response = client.get(preview_url(live))
+    assert response.status_code == 400
+    assert "missing 'Definition' section" in response.content.decode()
+
+
+def test_the_admin_schedule_button_sets_the_time_to_publish_at(admin_client):
+    term = draft()
+    url = reverse("admin:terms_term_workflow", args=[term.pk, "schedule"])
+    admin_client.post(url, {"publish_at": "2999-01-01T10:00"})
+    assert Term.objects.get(pk=term.pk).publish_at.year == 2999
