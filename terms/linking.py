@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Q
 
-from terms.models import FAQ, ContentGeneration, Term
+from terms.models import FAQ, ContentGeneration, Status, Term
 from terms.rendering import (
     LinkIndex,
     NameMatcher,
@@ -42,6 +42,8 @@ class LinkState(NamedTuple):
     summary: str
     aliases: tuple
     # Public pages link only to published terms: publishing one renders its mentions again.
+    # The stored status, not the time: a scheduled term becomes linked when
+    # publish_scheduled marks it published, a change this state then sees.
     public: bool = True
 
     @property
@@ -66,14 +68,15 @@ def _state_of(term, summary=None):
         term.slug,
         summary if summary is not None else first_sentence(term.definition),
         tuple(term.aliases or ()),
-        term.is_published,
+        term.status == Status.PUBLISHED,
     )
 
 
 def load_index():
     """A LinkIndex of every published term, as the database holds them now: links to the
     others are left as plain text."""
-    rows = Term.objects.published().values_list("id", "name", "slug", "summary", "aliases")
+    terms = Term.objects.filter(status=Status.PUBLISHED)
+    rows = terms.values_list("id", "name", "slug", "summary", "aliases")
     return LinkIndex(list(rows))
 
 

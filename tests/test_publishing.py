@@ -354,3 +354,12 @@ def test_the_admin_schedule_button_sets_the_time_to_publish_at(admin_client):
     url = reverse("admin:terms_term_workflow", args=[term.pk, "schedule"])
     admin_client.post(url, {"publish_at": "2999-01-01T10:00"})
     assert Term.objects.get(pk=term.pk).publish_at.year == 2999
+
+
+def test_links_to_a_scheduled_term_appear_when_the_command_publishes_it():
+    target = draft("Hidden Target")
+    publishing.schedule(target, timezone.now() + timedelta(minutes=5))
+    source = make_term("Source", definition="Source links to [[Hidden Target]]. More.")
+    Term.objects.filter(pk=target.pk).update(publish_at=timezone.now() - timedelta(minutes=1))
+    call_command("publish_scheduled")
+    assert 'href="/terms/hidden-target/"' in Term.objects.get(pk=source.pk).definition_html
