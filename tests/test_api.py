@@ -137,7 +137,7 @@ def test_term_detail_has_every_field(api, term):
     assert list(body) == [
         "name", "slug", "url", "definition", "definition_html", "summary", "category",
         "difficulty", "aliases", "use_cases", "provider_equivalents", "faqs", "related_terms",
-        "see_also", "created_at", "updated_at",
+        "see_also", "status", "created_at", "updated_at",
     ]  # fmt: skip
     assert body["url"] == web("/terms/model-training/")
     assert body["definition"] == term.definition
