@@ -504,7 +504,10 @@ def test_signed_in_users_without_permission_can_read_but_not_write(reader_api, t
 
 def test_change_permission_alone_does_not_allow_delete(reader_api, term, django_user_model):
     user = django_user_model.objects.get(username="reader")
-    user.user_permissions.add(Permission.objects.get(codename="change_term"))
+    # The term is published: changing it needs publish_term too (tests/test_roles.py).
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_term", "publish_term"])
+    )
 
     assert (
         reader_api.patch(f"{API}/terms/model-training/", {"difficulty": "advanced"}).status_code
