@@ -236,7 +236,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 call_command("migrate", "--no-input", verbosity=0)
 call_command("import_glossary", *sys.argv[1:], verbosity=0)
-call_command("make_editor", "soak-editor", verbosity=0)
+# Its writes change published terms: a Publisher (terms.roles).
+call_command("make_editor", "soak-editor", "--publisher", verbosity=0)
 editor = get_user_model().objects.get(username="soak-editor")
 print(Token.objects.get_or_create(user=editor)[0].key)
 """

@@ -9,6 +9,7 @@ a 2-3 sentence definition, 3 use cases, 4 provider equivalents and 3 FAQs.
 
 import itertools
 import random
+from datetime import UTC, datetime
 from html import escape
 
 from django.core.management.color import no_style
@@ -22,9 +23,13 @@ from terms.models import (
     Difficulty,
     Provider,
     ProviderEquivalent,
+    Status,
     Term,
     UseCase,
 )
+
+# One fixed time: the same seed gives the same rows.
+PUBLISHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 COMMON = [
     "data",
@@ -266,4 +271,7 @@ def _term(rng, vocabulary, name, category):
         category=category,
         difficulty=rng.choice(Difficulty.values),
         aliases=aliases,
+        # Readers' pages and search are what the benchmarks measure: published terms.
+        status=Status.PUBLISHED,
+        published_at=PUBLISHED_AT,
     )

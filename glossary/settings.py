@@ -208,6 +208,8 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # Cache-Control max-age of anonymous pages and API reads: how long a browser or CDN may show
 # a page before asking again (signed-in users always ask again).
 PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+# How long a shared preview link of a draft works.
+PREVIEW_MAX_AGE = int(os.environ.get("PREVIEW_MAX_AGE", str(3 * 24 * 3600)))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

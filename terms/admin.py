@@ -12,8 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import diffs, health, linking, rendering, textformat, versions, writing
+from terms import diffs, health, linking, rendering, roles, textformat, versions, writing
 from terms.admin_history import HistoryAdminMixin
+from terms.admin_workflow import WorkflowAdminMixin
 from terms.importers import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -22,7 +23,16 @@ from terms.importers import (
     parse_sources,
     upload_sources,
 )
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Source, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    Provider,
+    ProviderEquivalent,
+    Source,
+    Status,
+    Term,
+    UseCase,
+)
 
 
 class LinesField(forms.CharField):
@@ -167,6 +177,13 @@ class ImportForm(forms.Form):
         help_text="Let an entry rename the stored term it matches (Café for Cafe, or a change "
         "of letter case). Without it such an import is refused; the preview lists them.",
     )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "New terms published, existing ones unchanged"), *Status.choices],
+        help_text="What the imported terms become. Publishing needs the Publisher role; an "
+        "Editor's new terms are drafts.",
+    )
 
 
 # Multipart framing around the files: boundaries, headers and the form's other fields.
@@ -287,11 +304,12 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
-    list_display = ["name", "category", "difficulty", "updated_at"]
+    list_display = ["name", "status", "category", "difficulty", "updated_at"]
     list_filter = [
+        "status",
         HealthFilter,
         "category",
         "difficulty",
@@ -302,7 +320,7 @@ class TermAdmin(HistoryAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["related_terms", "see_also"]
     date_hierarchy = "updated_at"
-    actions = [download_entries]
+    actions = [download_entries, *WorkflowAdminMixin.WORKFLOW_ACTIONS]
     fieldsets = [
         (
             None,
@@ -409,7 +427,12 @@ class TermAdmin(HistoryAdminMixin, admin.ModelAdmin):
             try:
                 entries = parse_sources(upload_sources(form.cleaned_data["files"]))
                 report = import_entries(
-                    entries, dry_run=dry_run, rename=form.cleaned_data["rename"], by=request.user
+                    entries,
+                    dry_run=dry_run,
+                    rename=form.cleaned_data["rename"],
+                    status=form.cleaned_data["status"] or None,
+                    may_publish=roles.can_publish(request.user),
+                    by=request.user,
                 )
             except ImportFailed as exc:
                 errors = exc.errors

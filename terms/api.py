@@ -30,16 +30,16 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework import permissions, renderers, status, viewsets
-from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, page_cache, probes, serializers, versions, writing
+from terms import api_errors, page_cache, probes, roles, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
-from terms.models import Category, Provider, ProviderEquivalent, Source, Term
+from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
 from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
 from terms.term_page import term_page
 
@@ -180,9 +180,18 @@ class TermViewSet(viewsets.ModelViewSet):
     filterset_class = TermFilter
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            # retrieve() reads through term_page() and asks who may see a term only when it
+            # is unpublished: a published term costs no permission queries. (DRF's model
+            # permissions call this for the model alone.)
+            return Term.objects.all()
+        terms = Term.objects.all() if self._sees_unpublished() else Term.objects.published()
         if self.action == "list":
-            return Term.objects.summaries().alphabetical()
-        return Term.objects.with_related()
+            return terms.summaries().alphabetical()
+        return terms.with_related()
+
+    def _sees_unpublished(self):
+        return roles.can_see_unpublished(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -218,7 +227,7 @@ class TermViewSet(viewsets.ModelViewSet):
         # The term page's five precompiled queries: building the ORM's SQL cost more than
         # running it. Writes still load through get_object().
         term = term_page(self.kwargs[self.lookup_field])
-        if term is None:
+        if term is None or not (term.is_published or self._sees_unpublished()):
             raise Http404(f"No {Term._meta.object_name} matches the given query.")
         self.check_object_permissions(request, term)
         if request.accepted_renderer.format == TermTextRenderer.format:
@@ -249,12 +258,27 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         with writing.batch(by=self.request.user, source=Source.API):
-            self.written = serializer.save()
+            self.written = serializer.save(**self._status_allowed(serializer))
 
     def perform_update(self, serializer):
         with writing.batch(by=self.request.user, source=Source.API):
             self._require_if_match(serializer.instance.pk, lock=True)
-            self.written = serializer.save()
+            self.written = serializer.save(**self._status_allowed(serializer))
+
+    def _status_allowed(self, serializer):
+        """The status a write gives the term; PermissionDenied when publishing, or changing
+        what readers see, is not the client's to do (an Editor drafts, a Publisher
+        publishes)."""
+        wanted = serializer.validated_data.get("status")
+        instance = serializer.instance
+        if roles.can_publish(self.request.user):
+            return {"status": wanted or Status.PUBLISHED} if instance is None else {}
+        if wanted == Status.PUBLISHED or (instance is not None and instance.is_published):
+            raise PermissionDenied(
+                "Publishing a term, or changing a published one, needs the publish_term "
+                "permission (the Publisher role); an Editor's new terms are drafts."
+            )
+        return {"status": wanted or Status.DRAFT} if instance is None else {}
 
     def perform_destroy(self, instance):
         # To the trash, as in the admin: an editor can restore it.
@@ -314,7 +338,7 @@ class CategoryViewSet(ReadOnlyAPI):
     def get_queryset(self):
         categories = Category.objects.with_term_count()
         if self.action == "retrieve":
-            terms = Term.objects.links().alphabetical()
+            terms = Term.objects.published().links().alphabetical()
             categories = categories.prefetch_related(Prefetch("terms", queryset=terms))
         return categories
 
@@ -359,9 +383,14 @@ class EquivalentViewSet(viewsets.ViewSet):
         lookup = serializers.EquivalentLookupSerializer(data=request.query_params)
         lookup.is_valid(raise_exception=True)
         provider, service = lookup.validated_data["provider"], lookup.validated_data["service"]
-        others = ProviderEquivalent.objects.exclude(provider=provider).select_related("provider")
+        others = (
+            ProviderEquivalent.objects.filter(published_q("term__"))
+            .exclude(provider=provider)
+            .select_related("provider")
+        )
         terms = (
-            Term.objects.on_provider_matching(provider, service)
+            Term.objects.published()
+            .on_provider_matching(provider, service)
             .links()
             .prefetch_related(Prefetch("provider_equivalents", queryset=others))
         )

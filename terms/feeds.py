@@ -24,7 +24,7 @@ class RecentTermsFeed(Feed):
     link = reverse_lazy("terms:home")
 
     def items(self):
-        return Term.objects.summaries().recently_updated()[:30]
+        return Term.objects.published().summaries().recently_updated()[:30]
 
     def item_title(self, term):
         return term.name

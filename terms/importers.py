@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from terms import textformat, writing
-from terms.models import Category, Provider, Source, Term
+from terms.models import Category, Provider, Source, Status, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 # One entry is a few kilobytes; these bound what a single file or line may cost to read.
@@ -142,10 +142,16 @@ def read_files(paths):
     return ((str(path), path.read_bytes()) for path in paths)
 
 
-def import_paths(paths, *, dry_run=False, rename=False):
+def import_paths(paths, *, dry_run=False, rename=False, status=None, may_publish=True):
     """Import entry files and folders; see `import_entries`."""
     files = entry_files(paths)
-    return import_entries(parse_sources(read_files(files)), dry_run=dry_run, rename=rename)
+    return import_entries(
+        parse_sources(read_files(files)),
+        dry_run=dry_run,
+        rename=rename,
+        status=status,
+        may_publish=may_publish,
+    )
 
 
 def entry_for_term(term):
@@ -309,23 +315,55 @@ class _Plan:
         return [textformat.Link(name) for name in names]
 
 
-def import_entries(entries, *, dry_run=False, rename=False, by=None):
+def import_entries(entries, *, dry_run=False, rename=False, status=None, may_publish=True, by=None):
     """Upsert parsed entries by slug in one transaction, as changed `by` that user (None:
     a script); raise ImportFailed on any problem.
 
     An entry whose name differs from the stored term it matches (`Café` for `Cafe`, or only
     in letter case) renames that term: a dry run reports it, an import needs `rename`.
+    `status` (a terms.models.Status) is given to every term written; None leaves existing
+    terms' status as it is and publishes new ones. Without `may_publish` (an Editor) new
+    terms are drafts, and publishing or changing a published term is refused.
     """
     plan = _Plan(entries)
+    if not may_publish:
+        _check_may_not_publish(entries, plan, status)
+        status = status or Status.DRAFT
     try:
-        return _write(entries, plan, dry_run, rename, by)
+        return _write(entries, plan, dry_run, rename, status, by)
     except IntegrityError as exc:
         # The plan checked every name against the glossary, so a constraint only fires when
         # someone else wrote after the check.
         raise ImportConflict(exc) from exc
 
 
-def _write(entries, plan, dry_run, rename, by):
+def _check_may_not_publish(entries, plan, status):
+    if status == Status.PUBLISHED:
+        raise ImportFailed(["only a Publisher may import terms as published"])
+    live = [
+        f"{entry.source}:1: '{term.name}' is published; only a Publisher may change it by "
+        "import (an Editor works on a draft of its next version in the admin)"
+        for entry in entries
+        if (term := plan.existing[entry.slug]) is not None
+        and term.status == Status.PUBLISHED
+        and entry_for_term(term) != plan.expected(entry)
+    ]
+    if live:
+        raise ImportFailed(live)
+
+
+def apply_entry(term, entry):
+    """Write `entry` over the stored `term`, whatever name the entry gives it, with an
+    import's checks (the next version of a published term); raise ImportFailed."""
+    plan = _Plan([entry])
+    plan.existing[entry.slug] = Term.objects.with_related().get(pk=term.pk)
+    try:
+        return _write([entry], plan, dry_run=False, rename=True, status=None)
+    except IntegrityError as exc:
+        raise ImportConflict(exc) from exc
+
+
+def _write(entries, plan, dry_run, rename, status, by=None):
     report = ImportReport()
     renames = [
         (entry, term)
@@ -347,11 +385,14 @@ def _write(entries, plan, dry_run, rename, by):
         for entry in entries:
             expected = plan.expected(entry)
             term = plan.existing[entry.slug]
-            if term is not None and entry_for_term(term) == expected:
+            same_status = status is None or (term is not None and term.status == status)
+            if term is not None and same_status and entry_for_term(term) == expected:
                 report.unchanged.append(entry.name)
                 continue
             (report.updated if term else report.created).append(entry.name)
-            changed.append((_write_term(term, expected, categories, plan.providers), expected))
+            fields = {"status": status or Status.PUBLISHED} if term is None or status else {}
+            written = _write_term(term, expected, categories, plan.providers, fields)
+            changed.append((written, expected))
         # Relations last: they may point at terms this import creates.
         ids = _ids_by_name({link.name for _, e in changed for link in (*e.related, *e.see_also)})
         writing.set_links(
@@ -383,8 +424,8 @@ def _categories(entries, report):
     return categories
 
 
-def _write_term(term, entry, categories, providers):
-    """Write one term and its children as the entry has them."""
+def _write_term(term, entry, categories, providers, fields):
+    """Write one term and its children as the entry has them, and these other `fields`."""
     return writing.replace_term(
         term or Term(slug=entry.slug),
         {
@@ -393,6 +434,7 @@ def _write_term(term, entry, categories, providers):
             "category": categories[entry.category],
             "difficulty": entry.difficulty,
             "aliases": list(entry.aliases),
+            **fields,
         },
         use_cases=[
             {

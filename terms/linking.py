@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Q
 
-from terms.models import FAQ, ContentGeneration, Term
+from terms.models import FAQ, ContentGeneration, Status, Term
 from terms.rendering import (
     LinkIndex,
     NameMatcher,
@@ -41,6 +41,10 @@ class LinkState(NamedTuple):
     slug: str
     summary: str
     aliases: tuple
+    # Public pages link only to published terms: publishing one renders its mentions again.
+    # The stored status, not the time: a scheduled term becomes linked when
+    # publish_scheduled marks it published, a change this state then sees.
+    public: bool = True
 
     @property
     def names(self):
@@ -52,20 +56,28 @@ class LinkState(NamedTuple):
 
 
 def _stored_state(pk):
-    found = Term.objects.filter(pk=pk).values_list("name", "slug", "summary", "aliases").first()
-    return LinkState(*found[:3], tuple(found[3] or ())) if found else None
+    fields = ("name", "slug", "summary", "aliases", "status", "publish_at")
+    found = Term.objects.filter(pk=pk).only(*fields).first()
+    return _state_of(found, found.summary) if found else None
 
 
-def _state_of(term):
+def _state_of(term, summary=None):
     """The link state `term` has once rendered."""
     return LinkState(
-        term.name, term.slug, first_sentence(term.definition), tuple(term.aliases or ())
+        term.name,
+        term.slug,
+        summary if summary is not None else first_sentence(term.definition),
+        tuple(term.aliases or ()),
+        term.status == Status.PUBLISHED,
     )
 
 
 def load_index():
-    """A LinkIndex of every term, as the database holds them now."""
-    return LinkIndex(list(Term.objects.values_list("id", "name", "slug", "summary", "aliases")))
+    """A LinkIndex of every published term, as the database holds them now: links to the
+    others are left as plain text."""
+    terms = Term.objects.filter(status=Status.PUBLISHED)
+    rows = terms.values_list("id", "name", "slug", "summary", "aliases")
+    return LinkIndex(list(rows))
 
 
 def link_index():
@@ -183,8 +195,10 @@ def flush(batch):
     index, generation = link_index()
     after = {pk: _state_of(term) for pk, term in batch.saved.items()}
     before = {pk: _state.before.pop(pk, None) for pk in batch.saved}
+    hidden = [pk for pk, state in after.items() if not state.public]
     index = index.with_changes(
-        [state.row(pk) for pk, state in after.items()], removed_ids=list(batch.deleted)
+        [state.row(pk) for pk, state in after.items() if state.public],
+        removed_ids=[*batch.deleted, *hidden],
     )
     _render_terms(list(batch.saved.values()), index)
     _render_answers(set(batch.saved) | batch.answers, index, saved=batch.faqs)

@@ -21,10 +21,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 # Counting through a relation joins terms past their manager: trashed ones are left out here.
-_LIVE_TERMS = Q(terms__deleted_at__isnull=True)
 
 
 class Difficulty(models.TextChoices):
@@ -33,14 +33,30 @@ class Difficulty(models.TextChoices):
     ADVANCED = "advanced", "Advanced"
 
 
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+def published_q(prefix=""):
+    """The condition "readers see this term", for a term reached through `prefix`
+    ("terms__", say): out of the trash, and published or scheduled for a time already past
+    (the term counts as published before `publish_scheduled` has run)."""
+    due = Q(**{f"{prefix}status": Status.PUBLISHED}) | Q(
+        **{f"{prefix}publish_at__lte": timezone.now()}
+    )
+    return due & Q(**{f"{prefix}deleted_at__isnull": True})  # and not in the trash
+
+
 class CategoryQuerySet(models.QuerySet):
     def with_term_count(self):
-        """Each category with `term_count`, the number of its terms."""
-        return self.annotate(term_count=Count("terms", filter=_LIVE_TERMS))
+        """Each category with `term_count`, the number of its published terms."""
+        return self.annotate(term_count=Count("terms", filter=published_q("terms__")))
 
     def with_last_change(self):
-        """Each category with `last_change`, when one of its terms last changed."""
-        return self.annotate(last_change=Max("terms__updated_at", filter=_LIVE_TERMS))
+        """Each category with `last_change`, when one of its published terms last changed."""
+        return self.annotate(last_change=Max("terms__updated_at", filter=published_q("terms__")))
 
 
 class Category(models.Model):
@@ -84,17 +100,17 @@ class ProviderQuerySet(models.QuerySet):
     def with_counts(self):
         """Each provider with `term_count`, the terms it has a service for, and
         `service_count`, its services (one name in any case is one service)."""
-        live = Q(equivalents__term__deleted_at__isnull=True)
+        public = published_q("equivalents__term__")
         return self.annotate(
-            term_count=Count("equivalents__term", distinct=True, filter=live),
-            service_count=Count(Lower("equivalents__service"), distinct=True, filter=live),
+            term_count=Count("equivalents__term", distinct=True, filter=public),
+            service_count=Count(Lower("equivalents__service"), distinct=True, filter=public),
         )
 
     def with_services(self):
         """Providers with their services prefetched as `equivalents`, each with the term it
         implements, by service and then term name."""
         services = (
-            ProviderEquivalent.objects.live()
+            ProviderEquivalent.objects.filter(published_q("term__"))
             .select_related("term")
             .only("provider", "service", "note", "url", "term__name", "term__slug", "term__summary")
             .order_by(Lower("service"), Lower("term__name"), "pk")
@@ -129,6 +145,19 @@ class Provider(models.Model):
 
 
 class TermQuerySet(models.QuerySet):
+    def published(self):
+        """The terms readers see: every public page, feed, search and anonymous API read
+        starts here."""
+        return self.filter(published_q())
+
+    def unpublished(self):
+        """Drafts and terms in review, scheduled ones not yet due included."""
+        return self.exclude(published_q())
+
+    def due(self):
+        """Terms scheduled for a time already past that are not yet marked published."""
+        return self.filter(publish_at__lte=timezone.now()).exclude(status=Status.PUBLISHED)
+
     def with_related(self):
         """Load terms with every child and relation in a constant number of queries."""
         linked = Term.objects.links().alphabetical()
@@ -154,7 +183,9 @@ class TermQuerySet(models.QuerySet):
         """Just what a link to a term needs: its name, URL and summary (the preview), and
         when it last changed (sitemaps, Last-Modified)."""
         # category: prefetching a category's terms matches them to it by this column.
-        return self.only("name", "slug", "summary", "updated_at", "category")
+        return self.only(
+            "name", "slug", "summary", "updated_at", "category", "status", "publish_at"
+        )
 
     def alphabetical(self):
         """By name as readers sort: ignoring case, whatever the database's collation."""
@@ -184,9 +215,7 @@ class TermQuerySet(models.QuerySet):
         other terms mention (the foundations the rest build on), then by name."""
         ranked = (
             self.filter(difficulty=Difficulty.BEGINNER)
-            .annotate(
-                mentioned=Count("mentioned_in", filter=Q(mentioned_in__deleted_at__isnull=True))
-            )
+            .annotate(mentioned=Count("mentioned_in", filter=published_q("mentioned_in__")))
             .annotate(
                 rank=Window(
                     RowNumber(),
@@ -382,6 +411,16 @@ class Term(models.Model):
         related_name="+",
         help_text="Who made the last change; empty for imports and scripts.",
     )
+    # Changed only by the workflow (terms.publishing), which checks the user may.
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Scheduled: readers see the term from this time on.",
+    )
 
     # Set when the term is moved to the trash (terms.writing.trash_term): it keeps its
     # children and relations, and `objects` no longer returns it.
@@ -400,6 +439,15 @@ class Term(models.Model):
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="term_slug_not_empty"),
             models.CheckConstraint(condition=~Q(name=""), name="term_name_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="term_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="term_published_has_date",
+            ),
+        ]
+        permissions = [
+            ("publish_term", "Can publish, unpublish and schedule terms"),
+            ("view_unpublished_term", "Can see drafts and terms in review"),
         ]
         indexes = [
             models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
@@ -412,6 +460,8 @@ class Term(models.Model):
 
     def save(self, *args, **kwargs):
         # Its HTML and summary are rendered when the save's batch ends (terms.linking).
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
         if not self.slug:
             self.slug = slugify(self.name)
         if not self._state.adding and kwargs.get("update_fields") is None:
@@ -440,6 +490,12 @@ class Term(models.Model):
             errors["slug"] = f"A term in the trash has the slug {self.slug!r}: restore it instead."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_published(self):
+        """Whether readers see it (TermQuerySet.published(), for one loaded term)."""
+        due = self.publish_at is not None and self.publish_at <= timezone.now()
+        return self.status == Status.PUBLISHED or due
 
 
 class UseCase(models.Model):
@@ -486,7 +542,7 @@ class ProviderEquivalentQuerySet(models.QuerySet):
         """One row per service a provider offers: `provider__slug`, `service_slug`, and
         `last_change`, when a term it implements last changed; by provider and slug."""
         return (
-            self.live()
+            self.filter(published_q("term__"))
             .order_by()
             .values("provider__slug", "service_slug")
             .annotate(last_change=Max("term__updated_at"))
@@ -635,7 +691,9 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The search index's tables: defined with the search code, registered with the app here.
+# The next version of a published term, and the search index's tables: each defined with
+# the code that uses it, registered with the app here.
+from terms.drafts import TermDraft  # noqa: E402
 from terms.search.models import (  # noqa: E402
     SearchDocument,
     SearchName,
@@ -652,11 +710,13 @@ __all__ = [
     "Provider",
     "ProviderEquivalent",
     "RevisionSource",
+    "Status",
     "SearchDocument",
     "SearchName",
     "SearchTitle",
     "SearchWord",
     "SearchWordKey",
     "Term",
+    "TermDraft",
     "UseCase",
 ]

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from terms import textformat, writing
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
 
 
 def absolute_url(context, path):
@@ -189,7 +189,7 @@ class TermDetailSerializer(TermSummarySerializer):
         model = Term
         fields = ["name", "slug", "url", "definition", "definition_html", "summary", "category"]
         fields += ["difficulty", "aliases", "use_cases", "provider_equivalents", "faqs"]
-        fields += ["related_terms", "see_also", "created_at", "updated_at"]
+        fields += ["related_terms", "see_also", "status", "created_at", "updated_at"]
 
     @staticmethod
     def represent(term, web_url):
@@ -231,6 +231,7 @@ class TermDetailSerializer(TermSummarySerializer):
             ],
             "related_terms": [_link(t, web_url) for t in term.related_terms.all()],
             "see_also": [_link(t, web_url) for t in term.see_also.all()],
+            "status": term.status,
             "created_at": iso_datetime(term.created_at),
             "updated_at": iso_datetime(term.updated_at),
         }
@@ -433,10 +434,16 @@ class TermWriteSerializer(WriteSerializer):
         textformat.RELATED, "Slugs of related terms (the relation goes both ways)."
     )
     see_also = _term_slugs(textformat.SEE_ALSO, "Slugs of terms to read next.")
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Left out on create: published for a Publisher, draft for an Editor. "
+        "Publishing, and any change to a published term, needs the publish_term permission.",
+    )
 
     class Meta:
         model = Term
-        fields = ["name", "slug", "definition", "category", "difficulty", "aliases"]
+        fields = ["name", "slug", "definition", "category", "difficulty", "aliases", "status"]
         fields += ["use_cases", "provider_equivalents", "faqs", "related_terms", "see_also"]
 
     def validate_name(self, value):

@@ -11,7 +11,7 @@ class TermSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Term.objects.links().order_by("slug")
+        return Term.objects.published().links().order_by("slug")
 
     def lastmod(self, term):
         return term.updated_at

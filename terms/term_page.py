@@ -7,8 +7,9 @@ of a bare view): building and compiling a QuerySet costs Django ~0.4 ms and runn
 
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
 
 
 class Compiled:
@@ -64,9 +65,12 @@ def around(term):
     related = q(Term.related_terms.through._meta.db_table)
     see_also = q(Term.see_also.through._meta.db_table)
     mentions = q(Term.mentions.through._meta.db_table)
+    # Only published terms: a draft is neither linked nor listed on a public page.
+    public = f"(status = '{Status.PUBLISHED}' OR publish_at <= %s) AND deleted_at IS NULL"
     neighbour = (
         "SELECT * FROM (SELECT id, '{kind}' AS kind FROM " + term_table
-        + " WHERE LOWER(name) {op} LOWER(%s) AND deleted_at IS NULL ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
+        + " WHERE LOWER(name) {op} LOWER(%s) AND " + public
+        + " ORDER BY LOWER(name) {order} LIMIT 1) AS {kind}"
     )  # fmt: skip
     sql = f"""
         SELECT t.id, t.name, t.slug, t.summary, t.updated_at, x.kind FROM {term_table} t JOIN (
@@ -82,10 +86,11 @@ def around(term):
             UNION ALL
             {neighbour.format(kind="next", op=">", order="ASC")}
         ) x ON x.id = t.id
-        WHERE t.deleted_at IS NULL
+        WHERE t.deleted_at IS NULL AND (t.status = '{Status.PUBLISHED}' OR t.publish_at <= %s)
         ORDER BY LOWER(t.name), t.id
     """
-    return list(Term.objects.raw(sql, [term.pk] * 4 + [term.name] * 2))
+    now = timezone.now()
+    return list(Term.objects.raw(sql, [term.pk] * 4 + [term.name, now] * 2 + [now]))
 
 
 def term_page(slug):

@@ -3,6 +3,7 @@ from django.urls import path
 
 from terms import views
 from terms.feeds import RecentTermsFeed
+from terms.preview import PreviewView
 from terms.sitemaps import SITEMAPS
 
 app_name = "terms"
@@ -21,6 +22,8 @@ urlpatterns = [
         views.CompareServiceView.as_view(),
         name="compare-service",
     ),
+    # Signed, expiring links to a draft as readers will see it (terms.preview).
+    path("preview/<str:token>/", PreviewView.as_view(), name="preview"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("feed/", RecentTermsFeed(), name="feed"),

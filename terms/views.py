@@ -115,14 +115,17 @@ class HomeView(PageMixin, TemplateView):
         # The one ranking on the home page that reads every beginner term: kept until the
         # content changes.
         start_here = content_cache.derived(
-            "start-here", lambda: list(Term.objects.summaries().start_here())
+            "start-here", lambda: list(Term.objects.published().summaries().start_here())
         )
         return super().get_context_data(
             categories=Category.objects.with_term_count().order_by("name"),
             start_here=[(c, list(terms)) for c, terms in groupby(start_here, lambda t: t.category)],
-            recent=Term.objects.summaries().changed_since_first_load().recently_updated()[:8],
+            recent=Term.objects.published()
+            .summaries()
+            .changed_since_first_load()
+            .recently_updated()[:8],
             # Its links go to the pages of the A–Z index.
-            alphabet=alphabet(Term.objects.all(), TermListView.paginate_by, self.request.GET),
+            alphabet=alphabet(Term.objects.published(), TermListView.paginate_by, self.request.GET),
             alphabet_base=reverse("terms:term-list"),
             **kwargs,
         )
@@ -131,12 +134,15 @@ class HomeView(PageMixin, TemplateView):
 class TermListView(PageMixin, FilterView):
     template_name = "terms/term_list.html"
     context_object_name = "terms"
-    queryset = Term.objects.summaries().alphabetical()
     filterset_class = TermPageFilter
     # A bad value is reported beside its field; the other filters still apply.
     strict = False
     title = "All terms, A to Z"
     description = "Every term in the glossary, grouped by first letter."
+
+    def get_queryset(self):
+        # Built per request: what is published depends on the time (scheduled terms).
+        return Term.objects.published().summaries().alphabetical()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -154,7 +160,7 @@ class TermDetailView(DetailView):
 
     def get_object(self, queryset=None):
         term = term_page(self.kwargs["slug"])
-        if term is None:
+        if term is None or not term.is_published:
             raise Http404("No such term.")
         return term
 
@@ -229,10 +235,12 @@ class TermDetailView(DetailView):
 class CategoryListView(PageMixin, ListView):
     template_name = "terms/category_list.html"
     context_object_name = "categories"
-    queryset = Category.objects.with_term_count().order_by("name")
     paginate_by = None  # A handful: one page says it all.
     title = "Categories"
     description = "The glossary's terms by category."
+
+    def get_queryset(self):
+        return Category.objects.with_term_count().order_by("name")
 
 
 class CategoryDetailView(PageMixin, ListView):
@@ -241,7 +249,7 @@ class CategoryDetailView(PageMixin, ListView):
 
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return self.category.terms.summaries().alphabetical()
+        return self.category.terms.published().summaries().alphabetical()
 
     def get_title(self):
         return self.category.name
@@ -257,16 +265,20 @@ class CategoryDetailView(PageMixin, ListView):
 class ProviderListView(PageMixin, ListView):
     template_name = "terms/provider_list.html"
     context_object_name = "providers"
-    queryset = Provider.objects.with_counts()
     paginate_by = None  # A handful: one page says it all.
     title = "Cloud providers"
     description = "Each cloud provider's services and the glossary terms they implement."
+
+    def get_queryset(self):
+        return Provider.objects.with_counts()
 
 
 class ProviderDetailView(PageMixin, DetailView):
     template_name = "terms/provider_detail.html"
     context_object_name = "provider"
-    queryset = Provider.objects.with_services()
+
+    def get_queryset(self):
+        return Provider.objects.with_services()
 
     def get_title(self):
         return f"{self.object.name} services"
@@ -284,7 +296,6 @@ class CompareView(PageMixin, FilterView):
 
     template_name = "terms/compare.html"
     context_object_name = "terms"
-    queryset = Term.objects.on_provider().summaries().by_category()
     filterset_class = CompareFilter
     # The page's own filter (compare.js) narrows the rows it has: all of them, one page.
     paginate_by = None
@@ -295,6 +306,9 @@ class CompareView(PageMixin, FilterView):
         "What each cloud provider calls the same thing: glossary terms against AWS, Azure, "
         "Google Cloud and OCI services."
     )
+
+    def get_queryset(self):
+        return Term.objects.published().on_provider().summaries().by_category()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -342,7 +356,8 @@ class CompareServiceView(PageMixin, TemplateView):
         if provider.slug != kwargs["provider"] or slug != asked:
             return self.moved(provider, slug)
         terms = list(
-            Term.objects.on_provider(provider, service_slug=slug)
+            Term.objects.published()
+            .on_provider(provider, service_slug=slug)
             .links()
             .alphabetical()
             .with_equivalents()
@@ -451,7 +466,13 @@ def search_suggest(request):
 
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("terms:sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /preview/",
+        f"Sitemap: {sitemap}",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
@@ -466,7 +487,7 @@ def page_not_found(request, exception):
     results = search_service.search_terms(asked[:100], correct=False)
     suggestions = results.suggestions
     if results.ids:
-        terms = Term.objects.links().in_bulk(results.ids[:5])
+        terms = Term.objects.published().links().in_bulk(results.ids[:5])
         suggestions = [
             {"name": terms[pk].name, "url": terms[pk].get_absolute_url()}
             for pk in results.ids[:5]

@@ -26,6 +26,8 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
     name = name or f"Term {next(_counter)}"
     fields.setdefault("definition", f"{name} is a thing worth knowing. It has a second sentence.")
     fields.setdefault("difficulty", "beginner")
+    # Most tests are about what readers see; workflow tests pass status="draft".
+    fields.setdefault("status", "published")
     term = Term.objects.create(name=name, category=make_category(category), **fields)
     providers = list(Provider.objects.all()) if children else []
     if children and not providers:

@@ -108,7 +108,7 @@ def test_term_list_is_paginated_with_count_and_links(api, db):
 def test_term_list_page_size_is_capped_at_100(api, db):
     Term.objects.bulk_create(
         Term(name=f"T{i:03}", slug=f"t{i:03}", definition="x", category=make_category(),
-             difficulty="beginner")
+             difficulty="beginner", status="published", published_at=timezone.now())
         for i in range(101)
     )  # fmt: skip
 
@@ -137,7 +137,7 @@ def test_term_detail_has_every_field(api, term):
     assert list(body) == [
         "name", "slug", "url", "definition", "definition_html", "summary", "category",
         "difficulty", "aliases", "use_cases", "provider_equivalents", "faqs", "related_terms",
-        "see_also", "created_at", "updated_at",
+        "see_also", "status", "created_at", "updated_at",
     ]  # fmt: skip
     assert body["url"] == web("/terms/model-training/")
     assert body["definition"] == term.definition
@@ -504,7 +504,10 @@ def test_signed_in_users_without_permission_can_read_but_not_write(reader_api, t
 
 def test_change_permission_alone_does_not_allow_delete(reader_api, term, django_user_model):
     user = django_user_model.objects.get(username="reader")
-    user.user_permissions.add(Permission.objects.get(codename="change_term"))
+    # The term is published: changing it needs publish_term too (tests/test_roles.py).
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_term", "publish_term"])
+    )
 
     assert (
         reader_api.patch(f"{API}/terms/model-training/", {"difficulty": "advanced"}).status_code

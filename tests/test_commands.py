@@ -16,9 +16,19 @@ def test_make_editor_creates_a_staff_user_who_can_edit_terms(client, capsys):
     call_command("make_editor", "alice")
     alice = get_user_model().objects.get(username="alice")
     assert alice.is_staff
-    assert alice.has_perms(["terms.add_term", "terms.change_term", "terms.delete_term"])
+    assert [g.name for g in alice.groups.all()] == ["Editor"]
+    assert alice.has_perms(["terms.add_term", "terms.change_term"])
+    assert not alice.has_perm("terms.publish_term")
+    assert not alice.has_perm("terms.delete_term")
     client.force_login(alice)
     assert client.get(reverse("admin:terms_term_add")).status_code == 200
+
+
+def test_make_editor_with_publisher_puts_the_user_in_the_publisher_group(django_user_model):
+    call_command("make_editor", "pat", "--publisher", password="a-long-editor-pass")
+    pat = django_user_model.objects.get(username="pat")
+    assert [g.name for g in pat.groups.all()] == ["Publisher"]
+    assert pat.has_perms(["terms.publish_term", "terms.delete_term", "terms.change_term"])
 
 
 def test_make_editor_prints_a_generated_password_that_signs_in(client, capsys):

@@ -14,7 +14,7 @@ from itertools import batched
 
 from django.db import connection, transaction
 
-from terms.models import ContentGeneration, ProviderEquivalent, Term
+from terms.models import ContentGeneration, ProviderEquivalent, Term, published_q
 from terms.search.backends import get_backend
 from terms.search.query import name_key, tokens
 
@@ -79,7 +79,9 @@ class IndexNames:
     def read(cls, ids=None):
         """Those of these terms (None: every term)."""
         # Unordered: the services' default order joins their providers, for nothing here.
-        terms, services = Term.objects.order_by(), ProviderEquivalent.objects.live().order_by()
+        # Published terms only: the index must not give away a draft's names or words.
+        terms = Term.objects.published().order_by()
+        services = ProviderEquivalent.objects.filter(published_q("term__")).order_by()
         if ids is not None:
             terms, services = terms.filter(pk__in=ids), services.filter(term_id__in=ids)
         return cls(

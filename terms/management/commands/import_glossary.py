@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from terms.importers import ImportConflict, ImportFailed, import_paths
-from terms.models import Term
+from terms.models import Status, Term
 
 
 class Command(BaseCommand):
@@ -19,18 +19,24 @@ class Command(BaseCommand):
             "of letter case); without it such an import is refused",
         )
         parser.add_argument(
+            "--status",
+            choices=Status.values,
+            help="the status of every imported term (default: published for new terms, "
+            "unchanged for existing ones)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="import only into a glossary without terms (so editors' changes are never "
             "overwritten by a sample)",
         )
 
-    def handle(self, *args, paths, dry_run, rename, if_empty, verbosity, **options):
+    def handle(self, *args, paths, dry_run, rename, status, if_empty, verbosity, **options):
         if if_empty and (count := Term.objects.count()):
             self.stdout.write(f"The glossary already has {count} terms; nothing was imported.")
             return
         try:
-            report = import_paths(paths, dry_run=dry_run, rename=rename)
+            report = import_paths(paths, dry_run=dry_run, rename=rename, status=status)
         except ImportConflict as exc:
             raise CommandError(exc.errors[0]) from None
         except ImportFailed as exc:

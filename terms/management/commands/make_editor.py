@@ -2,26 +2,20 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-EDITORS = "Editors"
+from terms import roles
+
 PASSWORD_VARIABLE = "GLOSSARY_EDITOR_PASSWORD"
-
-
-def editors_group():
-    """The Editors group, holding every permission on the glossary's content."""
-    group, _ = Group.objects.get_or_create(name=EDITORS)
-    group.permissions.set(Permission.objects.filter(content_type__app_label="terms"))
-    return group
 
 
 class Command(BaseCommand):
     help = (
-        "Make a user a glossary editor: staff, in the Editors group (every permission on "
-        "terms, categories and providers). A new user gets the password given, or a "
+        "Make a user a glossary editor: staff, in the Editor group (write terms and submit "
+        "them for review), or with --publisher the Publisher group (also publish, unpublish, "
+        "schedule and delete). A new user gets the password given, or a "
         "generated one that is printed; an existing user keeps theirs unless one is given."
     )
 
@@ -29,13 +23,16 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
         parser.add_argument(
+            "--publisher", action="store_true", help="a Publisher rather than an Editor"
+        )
+        parser.add_argument(
             "--password",
             default=os.environ.get(PASSWORD_VARIABLE),
             help=f"the password to set (default: ${PASSWORD_VARIABLE}, else keep the "
             "user's own or generate one)",
         )
 
-    def handle(self, *args, username, email, password, **options):
+    def handle(self, *args, username, email, password, publisher, **options):
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         created = user is None
@@ -54,8 +51,9 @@ class Command(BaseCommand):
             user.set_password(generated)
         user.is_staff = True
         user.save()
-        user.groups.add(editors_group())
-        self.stdout.write(self.style.SUCCESS(f"{username} is an editor."))
+        role = roles.PUBLISHER if publisher else roles.EDITOR
+        user.groups.add(roles.group(role))
+        self.stdout.write(self.style.SUCCESS(f"{username} is in the {role} group."))
         if generated:
             self.stdout.write(f"Password: {generated}")
             self.stdout.write(

@@ -16,8 +16,18 @@ from typing import NamedTuple
 
 from django.core.validators import slug_re
 from django.db import connection
+from django.utils import timezone
 
-from terms.models import FAQ, Category, Difficulty, Provider, ProviderEquivalent, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    Difficulty,
+    Provider,
+    ProviderEquivalent,
+    Status,
+    Term,
+    UseCase,
+)
 from terms.search import query as bounds
 from terms.search.models import SearchDocument, SearchName, SearchTitle, SearchWord, SearchWordKey
 
@@ -150,6 +160,17 @@ class Filters:
             )
             params.append(self.provider_id)
         return "".join(f" AND {w}" for w in where), params
+
+
+def published_terms(term="t"):
+    """(SQL condition, params): the term row `term` is published and out of the trash
+    (TermQuerySet.published()).
+    Only published terms are indexed, so nothing a search, autocomplete or "did you mean"
+    returns can name a draft."""
+    return (
+        f"({term}.status = %s OR {term}.publish_at <= %s) AND {term}.deleted_at IS NULL",
+        [Status.PUBLISHED, timezone.now()],
+    )
 
 
 def rows(sql, params=()):
@@ -327,12 +348,13 @@ class Backend:
     # ------------------------------------------------------------------ indexing
 
     def write_documents(self, ids):
-        """Compute and write the documents (and titles) of these terms."""
+        """Compute and write the documents (and titles) of these terms, those published
+        (published_terms())."""
         raise NotImplementedError
 
     def replace(self, ids, names, words):
         """Replace the index entries of these terms (dropping those of deleted terms);
-        `names` and `words` are IndexNames.rows() of the same terms."""
+        `names` and `words` are IndexNames.rows() of the same terms, published ones only."""
         in_ids, param = self.in_ids(ids)
         for table in [*self.document_tables, NAMES]:
             execute(f"DELETE FROM {table} WHERE term_id {in_ids}", [param])

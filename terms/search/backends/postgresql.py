@@ -30,6 +30,7 @@ from terms.search.backends.base import (
     alongside,
     execute,
     named,
+    published_terms,
     rows,
 )
 
@@ -261,7 +262,6 @@ class PostgresBackend(Backend):
             || setweight(to_tsvector('english', x.body), 'D') AS vector,
             t.category_id, t.difficulty, x.providers
         FROM {TERMS} t, {TEXTS}(t) x
-        WHERE t.deleted_at IS NULL
     """
 
     @staticmethod
@@ -278,10 +278,11 @@ class PostgresBackend(Backend):
         )
 
     def write_documents(self, ids=None):
-        where, params = "", []
+        public, params = published_terms()
+        where = f" WHERE {public}"
         if ids is not None:
             in_ids, param = self.in_ids(ids)
-            where, params = f" AND t.id {in_ids}", [param]
+            where, params = f"{where} AND t.id {in_ids}", [*params, param]
         execute(self._write_sql(self.DOCUMENTS_SELECT + where), params)
 
     ARRAY_TYPES = {"term_id": "bigint", "key": "text", "word": "text"}
@@ -313,9 +314,11 @@ class PostgresBackend(Backend):
         self.create_schema([TEXTS])
         # PostgreSQL never runs the SELECT of an INSERT in parallel, but it does that of a
         # CREATE TABLE … AS, on every core. Staged rows are read once: uncompressed.
+        public, params = published_terms()
         execute(
             f"CREATE TEMPORARY TABLE {STAGED} WITH (toast_tuple_target = 8160) "
-            f"AS {self.DOCUMENTS_SELECT}"
+            f"AS {self.DOCUMENTS_SELECT} WHERE {public}",
+            params,
         )
 
     def rebuild(self, read_names):

@@ -28,6 +28,7 @@ from terms.search.backends.base import (
     alongside,
     execute,
     named,
+    published_terms,
     rows,
 )
 
@@ -259,11 +260,11 @@ class SqliteBackend(Backend):
 
     def write_documents(self, ids=None):
         names, services, body, providers = self.text.columns("t")
-        # Trashed terms stay out of the index (Term.objects leaves them out too).
-        where, params = " WHERE t.deleted_at IS NULL", []
+        public, params = published_terms()
+        where = f" WHERE {public}"
         if ids is not None:
             in_ids, param = self.in_ids(ids)
-            where, params = f"{where} AND t.id {in_ids}", [param]
+            where, params = f"{where} AND t.id {in_ids}", [*params, param]
         execute(
             f"INSERT INTO {DOCUMENTS} (term_id, names, services, definition, body, "
             "category_id, difficulty, providers) "
