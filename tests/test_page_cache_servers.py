@@ -16,16 +16,16 @@ from bench.servers import (
     fetch,
     prepare_site,
 )
-from tests.servers import started
+from tests.servers import free_port, started
 
 pytestmark = pytest.mark.outage
 
 ENTRIES = Path(__file__).parent / "data" / "outage"
 SLUG = "nimbus-store"
 # Ports of this module's servers, apart from the outage tests' and `make bench`'s.
-APP_PORTS = (8747, 8748)
-REDIS_PORT = 8749
-POSTGRES_PORT = 8741
+APP_PORTS = (free_port(), free_port())
+REDIS_PORT = free_port()
+POSTGRES_PORT = free_port()
 HUNG = 60
 
 

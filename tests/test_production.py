@@ -24,7 +24,7 @@ from bench.servers import (
     prepare_site,
     wait_until,
 )
-from tests.servers import started
+from tests.servers import free_port, started
 
 pytestmark = pytest.mark.outage
 
@@ -32,8 +32,8 @@ ENTRIES = Path(__file__).parent / "data" / "outage"
 SLUG = "nimbus-store"
 PASSWORD = "a-test-editor-passphrase-7421"
 # Ports reserved for this module: nginx, its two app servers, Redis, the primary, the replica.
-NGINX_PORT, APP_PORTS, REDIS_PORT = 8760, [8761, 8762], 8769
-PRIMARY_PORT, REPLICA_PORT = 5443, 5442
+NGINX_PORT, APP_PORTS, REDIS_PORT = free_port(), [free_port(), free_port()], free_port()
+PRIMARY_PORT, REPLICA_PORT = free_port(), free_port()
 
 
 @pytest.fixture(scope="module")
