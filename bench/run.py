@@ -2,7 +2,7 @@
 
 Starts a private PostgreSQL cluster and Redis, loads the sample glossary (and, with
 `--search-terms 100000`, the synthetic set for search), starts nginx in front of two
-gunicorn app servers (bench/stack.py) serving the site plus a bare view that touches no
+gunicorn app servers (bench.servers.ProductionStack, as `make serve`) serving the site plus a bare view that touches no
 database, then drives each row with wrk from this separate process for a fixed time and
 concurrency, through one gunicorn directly and through nginx. "Cached" rows ask one URL
 over and over (page cache hits); "uncached" rows ask a URL never asked before on every
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,12 +28,12 @@ from pathlib import Path
 from bench.servers import (
     BASE_DIR,
     PostgresCluster,
+    ProductionStack,
     RedisServer,
     collect_static,
     manage,
     prepare_site,
 )
-from bench.stack import Stack, warm
 
 SAMPLE = BASE_DIR / "terms" / "sample_glossary"
 SCRIPT = Path(__file__).with_name("wrk-bench.lua")
@@ -41,6 +42,13 @@ QUERIES = ["storage", "kubernetes", "model", "retreival", "serverless", "vector"
 QUERIES += ["data lake", "cache", "gpu", "token", "zero trust", "backup", "stream"]
 # Words in most synthetic terms (bench/synthetic.py's COMMON): the slowest queries at 100,000.
 COMMON = ["data", "cloud", "model", "service", "system", "network", "security", "compute"]
+
+
+def warm(url, times=20):
+    """Ask `url` a few times: every worker's connections and caches are then warm."""
+    for _ in range(times):
+        urllib.request.urlopen(url, timeout=30).read()
+    time.sleep(0.1)
 
 
 class Row:
@@ -171,7 +179,13 @@ def main():
             loaded += f", {args.search_terms} synthetic terms ({time.monotonic() - started:.0f} s)"
         print(f"loaded {loaded}", file=sys.stderr)
         collect_static()
-        stack = Stack(args.port, env, workers=args.workers, app="bench.wsgi:application").start()
+        stack = ProductionStack(
+            args.port,
+            [args.port + 1, args.port + 2],
+            env,
+            workers=args.workers,
+            app="bench.wsgi:application",
+        ).start()
         # At 100,000 terms, the most common words too: the slowest queries.
         queries = QUERIES + (COMMON if args.search_terms else [])
         with tempfile.NamedTemporaryFile("w", suffix=".urls") as urls:

@@ -404,11 +404,12 @@ class Nginx:
 
 
 class ProductionStack:
-    """`make serve`'s setup: nginx on `port` in front of one gunicorn per port in
-    `app_ports`, each with deploy/gunicorn.conf.py and `env` (database, Redis) over this
-    process's environment. Started in order, stopped in reverse, each by its PID."""
+    """`make serve`'s setup (and `make bench`'s): nginx on `port` in front of one gunicorn
+    per port in `app_ports`, each serving `app` with deploy/gunicorn.conf.py and `env`
+    (database, Redis) over this process's environment. Started in order, stopped in
+    reverse, each by its PID."""
 
-    def __init__(self, port, app_ports, env, workers=None):
+    def __init__(self, port, app_ports, env, workers=None, app="glossary.wsgi"):
         # Plain HTTP on 127.0.0.1 behind our nginx: the HTTPS-only protections are off.
         plain_http = {
             "DJANGO_BEHIND_PROXY": "1",
@@ -417,7 +418,9 @@ class ProductionStack:
             "DJANGO_HSTS_SECONDS": "0",
         }
         config = DEPLOY / "gunicorn.conf.py"
-        self.apps = [Gunicorn(p, plain_http | env, workers, config=config) for p in app_ports]
+        self.apps = [
+            Gunicorn(p, plain_http | env, workers, config=config, app=app) for p in app_ports
+        ]
         self.nginx = Nginx(port, app_ports)
         self.url = self.nginx.url
         self.started = []
