@@ -1,5 +1,5 @@
 """A backup made with dumpdata restores, with loaddata and rebuild_search_index, into a
-fresh database that serves the same pages (the README's SQLite backup and restore)."""
+fresh database that serves the same pages (the SQLite backup and restore of docs/deploy.md)."""
 
 import importlib
 import re
@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from terms import linking
 
-# The README's backup command: content, users and tokens; not what migrate makes or the
+# docs/deploy.md's backup command: content, users and tokens; not what migrate makes or the
 # search index, which the restore rebuilds. XML, as Django's JSON drops the microseconds of
 # timestamps (the API shows them).
 BACKUP_ARGS = [

@@ -1,4 +1,4 @@
-"""The README's production environment passes Django's deploy checklist."""
+"""The production environment of docs/deploy.md passes Django's deploy checklist."""
 
 import json
 import os
@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def readme_production_environment():
-    """The variables the README's deploy section exports, with a real secret key."""
-    section = (ROOT / "README.md").read_text().split("## Deploying", 1)[1].split("\n## ", 1)[0]
+    """The variables docs/deploy.md's deploy section exports, with a real secret key."""
+    section = (
+        (ROOT / "docs" / "deploy.md").read_text().split("## Deploying", 1)[1].split("\n## ", 1)[0]
+    )
     variables = {}
     for line in re.findall(r"^\s*export (.+)$", section, flags=re.MULTILINE):
         variables.update(word.split("=", 1) for word in shlex.split(line))
