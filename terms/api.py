@@ -36,7 +36,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, page_cache, probes, roles, serializers, versions, writing
+from terms import api_errors, changes, page_cache, probes, roles, serializers, versions, writing
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -63,8 +63,9 @@ class TermTextRenderer(renderers.BaseRenderer):
 
 
 def set_last_modified(response, timestamps):
-    """Last-Modified from the newest of `timestamps`, if any."""
-    newest = max(timestamps, default=None)
+    """Last-Modified from the newest of `timestamps`, unless none or still this second
+    (terms.changes.last_modified)."""
+    newest = changes.last_modified(timestamps)
     if newest is not None:
         response["Last-Modified"] = http_date(newest.timestamp())
     return response
@@ -220,8 +221,11 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        # The page of terms the paginator kept: its newest change is the list's.
-        return set_last_modified(response, (term.updated_at for term in self.paginator.page))
+        # The newest change readers (or editors) see, deletions included: a term that left
+        # the list changes it as much as one on the page.
+        public = not self._sees_unpublished()
+        stamps = [changes.latest_at(public), *(term.changed_at for term in self.paginator.page)]
+        return set_last_modified(response, stamps)
 
     def retrieve(self, request, *args, **kwargs):
         # The term page's five precompiled queries: building the ORM's SQL cost more than
@@ -234,9 +238,9 @@ class TermViewSet(viewsets.ModelViewSet):
             response = Response(export_term(term))
         else:
             response = Response(self.get_serializer(term).data)
-        linked = [*term.related_terms.all(), *term.see_also.all()]
         response["ETag"] = versions.etag(term.pk, term.version, request.accepted_renderer.format)
-        return set_last_modified(response, [term.updated_at, *(t.updated_at for t in linked)])
+        # changed_at moves with the linked terms' names too (terms.changes).
+        return set_last_modified(response, [term.changed_at])
 
     # Writes: each one batch, recorded as the client's user. With If-Match, the version is
     # checked as the term is read (412 comes before any 400 about the payload) and again,

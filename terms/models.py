@@ -84,8 +84,8 @@ class Provider(models.Model):
         return reverse("terms:provider-detail", kwargs={"slug": self.slug})
 
 
-# Written by terms.versions at the end of each write batch, never by Term.save().
-STAMP_FIELDS = ("version", "updated_by_id")
+# Written at the end of each write batch (terms.versions, terms.changes), never by Term.save().
+STAMP_FIELDS = ("version", "updated_by_id", "changed_at")
 
 
 class TermManager(models.Manager):
@@ -125,6 +125,10 @@ class Term(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves whenever the term's API representation changes, through its own write or
+    # another's (a relation, a linked term renamed, its category renamed): what sync
+    # clients, `updated_since` and Last-Modified go by (terms.changes.record()).
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
     # Counted up once by every write batch that changes the term or its children
     # (terms.versions): the admin form and the API's ETag carry it to refuse stale writes.
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -177,6 +181,7 @@ class Term(models.Model):
         ]
         indexes = [
             models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
+            models.Index(fields=["-changed_at"], name="term_changed_at_idx"),
             models.Index(fields=["created_at"], name="term_created_at_idx"),
             models.Index(fields=["-deleted_at"], name="term_trash_idx"),
         ]

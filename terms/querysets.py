@@ -121,7 +121,7 @@ class TermQuerySet(models.QuerySet):
         """What lists show, on the site and in the API: the category, no children or long texts."""
         return self.select_related("category").only(
             "name", "slug", "summary", "difficulty", "aliases", "created_at", "updated_at",
-            "category__name", "category__slug",
+            "changed_at", "category__name", "category__slug",
         )  # fmt: skip
 
     def links(self):
