@@ -37,6 +37,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from terms import api_errors, changes, page_cache, probes, roles, serializers, versions, writing
+from terms.api_sync import SyncView
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -468,6 +469,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("health/", probes.live, name="health"),
+    path("sync/", SyncView.as_view(), name="sync"),
     path("health/ready/", probes.ready, name="health-ready"),
     *router.urls,
 ]
