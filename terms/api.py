@@ -9,7 +9,7 @@ its version (terms.versions): a write sent with If-Match and an older one gets 4
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -36,7 +36,17 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, changes, page_cache, probes, roles, serializers, versions, writing
+from terms import (
+    api_errors,
+    changes,
+    page_cache,
+    probes,
+    redirects,
+    roles,
+    serializers,
+    versions,
+    writing,
+)
 from terms.api_sync import SyncView
 from terms.filters import TermFilter
 from terms.importers import export_term
@@ -233,7 +243,7 @@ class TermViewSet(viewsets.ModelViewSet):
         # running it. Writes still load through get_object().
         term = term_page(self.kwargs[self.lookup_field])
         if term is None or not (term.is_published or self._sees_unpublished()):
-            raise Http404(f"No {Term._meta.object_name} matches the given query.")
+            return self._moved(self.kwargs[self.lookup_field])
         self.check_object_permissions(request, term)
         if request.accepted_renderer.format == TermTextRenderer.format:
             response = Response(export_term(term))
@@ -242,6 +252,16 @@ class TermViewSet(viewsets.ModelViewSet):
         response["ETag"] = versions.etag(term.pk, term.version, request.accepted_renderer.format)
         # changed_at moves with the linked terms' names too (terms.changes).
         return set_last_modified(response, [term.changed_at])
+
+    def _moved(self, slug):
+        """301 to the term an old slug names now (terms.redirects), else 404."""
+        visible = Term.objects.all() if self._sees_unpublished() else Term.objects.published()
+        moved = redirects.current(slug, visible)
+        if moved is None:
+            raise Http404(f"No {Term._meta.object_name} matches the given query.")
+        return redirects.redirect(
+            self.request, reverse("api:term-detail", kwargs={"slug": moved.slug})
+        )
 
     # Writes: each one batch, recorded as the client's user. With If-Match, the version is
     # checked as the term is read (412 comes before any 400 about the payload) and again,

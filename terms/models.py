@@ -209,6 +209,13 @@ class Term(models.Model):
     def get_absolute_url(self):
         return reverse("terms:term-detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        term = super().from_db(db, field_names, values, **kwargs)
+        # The slug as stored: a save that changes it leaves a redirect (terms.redirects).
+        term.stored_slug = term.__dict__.get("slug")
+        return term
+
     def validate_unique(self, exclude=None):
         """Also refuse the name or slug of a term in the trash, which `objects` (and so
         Django's own unique checks) leave out, with a message saying where it is."""
@@ -219,6 +226,11 @@ class Term(models.Model):
             errors["name"] = f"A term named {self.name!r} is in the trash: restore it instead."
         if self.slug and "slug" not in (exclude or ()) and trashed.filter(slug=self.slug).exists():
             errors["slug"] = f"A term in the trash has the slug {self.slug!r}: restore it instead."
+        elif self.slug and "slug" not in (exclude or ()):
+            from terms import redirects
+
+            if (name := redirects.taken_by(self.slug, self.pk)) is not None:
+                errors["slug"] = redirects.taken_message(self.slug, name)
         if errors:
             raise ValidationError(errors)
 
@@ -396,10 +408,11 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The change log, the next version of a published term, and the search index's tables: each
-# defined with the code that uses it, registered with the app here.
+# The change log, the next version of a published term, old slugs, and the search index's
+# tables: each defined with the code that uses it, registered with the app here.
 from terms.changes import Change  # noqa: E402
 from terms.drafts import TermDraft  # noqa: E402
+from terms.redirects import SlugRedirect  # noqa: E402
 from terms.search.models import (  # noqa: E402
     SearchDocument,
     SearchName,
@@ -423,6 +436,7 @@ __all__ = [
     "SearchTitle",
     "SearchWord",
     "SearchWordKey",
+    "SlugRedirect",
     "Term",
     "TermDraft",
     "UseCase",

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from terms import textformat, writing
+from terms import redirects, textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
 
 
@@ -475,6 +475,12 @@ class TermWriteSerializer(WriteSerializer):
             if others.exists():
                 errors["slug" if "slug" in attrs else "name"] = [
                     f"The slug “{slug}” is taken by another term."
+                ]
+            elif (
+                owner := redirects.taken_by(slug, getattr(self.instance, "pk", None))
+            ) is not None:
+                errors["slug" if "slug" in attrs else "name"] = [
+                    redirects.taken_message(slug, owner)
                 ]
         attrs["slug"] = slug
 

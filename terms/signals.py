@@ -10,7 +10,7 @@ of one. Raw saves (loaddata) are left alone: after a restore, `rebuild_search_in
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from terms import changes, linking, search, writing
+from terms import changes, linking, redirects, search, writing
 from terms.models import (
     FAQ,
     Category,
@@ -37,6 +37,10 @@ def term_saved(sender, instance, created=False, raw=False, **kwargs):
         writing.touch(instance.pk)
         if created:
             changes.note_created(instance.pk)
+        stored = getattr(instance, "stored_slug", None)
+        if stored and stored != instance.slug:
+            redirects.moved(instance, stored)
+        instance.stored_slug = instance.slug
         linking.note_saved(instance)
         search.reindex_terms([instance.pk])
 
