@@ -1,12 +1,14 @@
 """GET /api/v1/sync/: every live term, then what changed and what was deleted since a token,
 in pages; stable ids that are never reused."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import signing
 from django.db import connection
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -60,6 +62,17 @@ def test_the_first_sync_lists_every_published_term_whole(api):
     assert "next_page_url" not in body
 
 
+def test_readers_sync_only_the_related_terms_they_see(api, editor_api):
+    bucket = make_term("Bucket")
+    writing.replace_term(
+        bucket, {}, links={"related_terms": [make_term("Draft Idea", status="draft")]}
+    )
+    item = api.get(SYNC).json()["items"][0]
+    assert item["related_terms"] == [] == api.get("/api/v1/terms/bucket/").json()["related_terms"]
+    items = editor_api.get(SYNC, {"drafts": "true"}).json()["items"]
+    assert [t["slug"] for t in items[0]["related_terms"]] == ["draft-idea"]
+
+
 def test_the_first_sync_comes_in_pages(api):
     for i in range(5):
         make_term(f"Term {i}")
@@ -110,6 +123,17 @@ def test_publishing_a_draft_adds_it_for_readers(api):
     draft = make_term("Draft Idea", status="draft")
     _, _, token = sync_all(api)
     publishing.publish(draft)
+    assert sync_all(api, token=token)[:2] == (["draft-idea"], [])
+
+
+def test_a_scheduled_term_arrives_once_its_time_has_come(api, monkeypatch):
+    draft = make_term("Draft Idea", status="draft")
+    publishing.schedule(draft, timezone.now() + timedelta(hours=1))
+    items, _, token = sync_all(api)
+    assert items == []
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    publishing.publish_due()
     assert sync_all(api, token=token)[:2] == (["draft-idea"], [])
 
 
