@@ -2,7 +2,6 @@
 in pages; stable ids that are never reused."""
 
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -45,10 +44,6 @@ def sync_all(client, **params):
         if "next_sync_token" in body:
             return items, deleted, body["next_sync_token"]
         body = client.get(body["next_page_url"]).json()
-
-
-def token_of(url):
-    return parse_qs(urlsplit(url).query)["token"][0]
 
 
 def test_the_first_sync_lists_every_published_term_whole(api):
