@@ -36,7 +36,16 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from terms import api_errors, page_cache, probes, roles, serializers, versions, writing
+from terms import (
+    api_errors,
+    api_webhooks,
+    page_cache,
+    probes,
+    roles,
+    serializers,
+    versions,
+    writing,
+)
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -456,6 +465,11 @@ router.register("terms", TermViewSet, basename="term")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("equivalents", EquivalentViewSet, basename="equivalent")
+# Deliveries first: their prefix would otherwise read as an endpoint's id.
+router.register(
+    "webhooks/deliveries", api_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
+)
+router.register("webhooks", api_webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     # The schema is the code's, not the content's: it needs no database, not even the page

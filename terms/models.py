@@ -391,8 +391,8 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The next version of a published term, and the search index's tables: each defined with
-# the code that uses it, registered with the app here.
+# The next version of a published term, the search index's and webhooks' tables: each
+# defined with the code that uses it, registered with the app here.
 from terms.drafts import TermDraft  # noqa: E402
 from terms.search.models import (  # noqa: E402
     SearchDocument,
@@ -400,6 +400,12 @@ from terms.search.models import (  # noqa: E402
     SearchTitle,
     SearchWord,
     SearchWordKey,
+)
+from terms.webhook_models import (  # noqa: E402
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WorkerHeartbeat,
 )
 
 __all__ = [
@@ -419,5 +425,9 @@ __all__ = [
     "Term",
     "TermDraft",
     "UseCase",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WorkerHeartbeat",
     "published_q",
 ]

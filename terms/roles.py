@@ -1,7 +1,7 @@
 """The newsroom's two roles, as groups of permissions: Editors write and submit for
-review; Publishers also publish, unpublish, schedule and delete.
+review; Publishers also publish, unpublish, schedule and delete, and manage webhooks.
 
-Migration 0009 creates both groups with these permissions (a frozen copy of this text);
+Migrations 0010 and 0011 (webhooks) give both groups these permissions (frozen copies);
 `make_editor` puts users in them.
 """
 
@@ -26,11 +26,19 @@ EDITOR_PERMISSIONS = [
     "view_category",
     "view_provider",
 ]
+# Webhooks send what readers see, and Publishers decide that: they manage the endpoints
+# and redeliver (a change to a delivery) too.
+WEBHOOK_PERMISSIONS = [
+    *(f"{action}_webhookendpoint" for action in ("view", "add", "change", "delete")),
+    "view_webhookdelivery",
+    "change_webhookdelivery",
+]
 PUBLISHER_PERMISSIONS = [
     *EDITOR_PERMISSIONS,
     "publish_term",
     "delete_term",
     "delete_termdraft",
+    *WEBHOOK_PERMISSIONS,
 ]
 ROLES = {EDITOR: EDITOR_PERMISSIONS, PUBLISHER: PUBLISHER_PERMISSIONS}
 
