@@ -391,8 +391,9 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The next version of a published term, the search index's and webhooks' tables: each
-# defined with the code that uses it, registered with the app here.
+# The change log, the next version of a published term, the search index's and webhooks'
+# tables: each defined with the code that uses it, registered with the app here.
+from terms.changes import Change  # noqa: E402
 from terms.drafts import TermDraft  # noqa: E402
 from terms.search.models import (  # noqa: E402
     SearchDocument,
@@ -411,6 +412,7 @@ from terms.webhook_models import (  # noqa: E402
 __all__ = [
     "FAQ",
     "Category",
+    "Change",
     "ContentGeneration",
     "Difficulty",
     "Provider",

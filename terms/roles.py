@@ -1,7 +1,7 @@
 """The newsroom's two roles, as groups of permissions: Editors write and submit for
 review; Publishers also publish, unpublish, schedule and delete, and manage webhooks.
 
-Migrations 0010 and 0011 (webhooks) give both groups these permissions (frozen copies);
+Migrations 0010 and 0012 (webhooks) give both groups these permissions (frozen copies);
 `make_editor` puts users in them.
 """
 

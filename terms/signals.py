@@ -10,7 +10,7 @@ of one. Raw saves (loaddata) are left alone: after a restore, `rebuild_search_in
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from terms import linking, search, writing
+from terms import changes, linking, search, writing
 from terms.models import (
     FAQ,
     Category,
@@ -27,7 +27,7 @@ def term_saving(sender, instance, raw=False, **kwargs):
         linking.remember(instance)
 
 
-def term_saved(sender, instance, raw=False, **kwargs):
+def term_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         # loaddata sets the loaded term's relations next, by m2m_changed, which carries no
         # `raw`: marked, they are not taken for an edit (versions, history).
@@ -35,12 +35,15 @@ def term_saved(sender, instance, raw=False, **kwargs):
         return
     with writing.batch():
         writing.touch(instance.pk)
+        if created:
+            changes.note_created(instance.pk)
         linking.note_saved(instance)
         search.reindex_terms([instance.pk])
 
 
 def term_deleting(sender, instance, **kwargs):
     linking.note_deleting(instance)
+    changes.note_deleting(instance)
 
 
 def term_deleted(sender, instance, **kwargs):

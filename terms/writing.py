@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from terms import history, linking, search, versions
+from terms import changes, history, linking, search, versions
 from terms.models import FAQ, ProviderEquivalent, Source, Term, UseCase
 
 # Equivalent fields that only editors set in the admin: a write that does not mention them
@@ -51,6 +51,8 @@ def batch(by=None, source=Source.SCRIPT):
                     _stamp(_state.written)
                     versions.bump(_state.touched, by)
                     history.record(_state.touched, by, source, "; ".join(_state.comments))
+            if not connection.needs_rollback:  # after linking: its renders change terms too
+                changes.record(_created(_state.written), _state.touched | set(_state.written))
             linking.settle()
     finally:
         _state.children = _state.written = _state.touched = _state.comments = None
@@ -75,6 +77,10 @@ def _stamp(written):
         term.updated_at = now
         if is_new:
             term.created_at = now
+
+
+def _created(written):
+    return [pk for pk, (_, is_new) in written.items() if is_new]
 
 
 def touch(*pks):

@@ -44,7 +44,7 @@ def revoke_publishers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("terms", "0010_roles"),
+        ("terms", "0011_change_log"),
     ]
 
     operations = [

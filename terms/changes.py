@@ -1,0 +1,175 @@
+"""The change log: one row per term whose API representation a write batch changed.
+
+Every outermost write batch (terms.writing.batch()) ends by calling `record()` inside its
+transaction: each term it created, changed, published, unpublished, trashed or deleted gets
+one Change, numbered by the log's own sequence (`Change.id`), which the sync feed
+(terms.api_sync) hands out in its tokens. Receivers that `subscribe()` (webhooks) get the
+rows of each batch once its transaction has committed, never after a rollback.
+"""
+
+import threading
+from itertools import batched
+
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from terms.querysets import Status
+
+# Ids per query: SQLite limits the parameters of one statement.
+CHUNK = 1000
+
+
+class Kind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+    DELETED = "deleted", "Deleted"
+
+
+class Change(models.Model):
+    Kind = Kind
+
+    id = models.BigAutoField(primary_key=True)  # the sequence sync tokens carry
+    # Not a foreign key: the row outlives a permanent delete of its term.
+    term_id = models.BigIntegerField()
+    slug = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind)
+    at = models.DateTimeField()
+    # Whether anonymous readers see the term after this change, and saw it before: a
+    # change to a term they never saw is not theirs to hear about.
+    visible = models.BooleanField()
+    was_visible = models.BooleanField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["term_id", "-id"], name="change_term_latest_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="change_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"#{self.id} {self.kind} {self.slug}"
+
+    @property
+    def public(self):
+        """Whether anonymous readers are concerned by this change."""
+        return self.visible or self.was_visible
+
+
+_receivers = []
+_state = threading.local()
+
+
+def subscribe(receiver):
+    """Call `receiver(changes)` with the Change rows of each write batch, after its
+    transaction commits; a receiver that raises is logged and the others still run."""
+    if receiver not in _receivers:
+        _receivers.append(receiver)
+
+
+def unsubscribe(receiver):
+    if receiver in _receivers:
+        _receivers.remove(receiver)
+
+
+def note_created(pk):
+    """A term was inserted (post_save): logged as created when its batch ends."""
+    _noted("created").add(pk)
+
+
+def note_deleting(term):
+    """Before a term is deleted for good (pre_delete): what readers last saw of it."""
+    _noted("deleting")[term.pk] = (term.slug, _visible(term), term.deleted_at is not None)
+
+
+def _noted(name):
+    """What signals noted since the last record(): pks `created`, {pk: state} `deleting`."""
+    if getattr(_state, name, None) is None:
+        setattr(_state, name, set() if name == "created" else {})
+    return getattr(_state, name)
+
+
+def _visible(term, now=None):
+    """Whether readers see `term` (querysets.published_q for one row), trash aside."""
+    now = now or timezone.now()
+    return term.status == Status.PUBLISHED or (
+        term.publish_at is not None and term.publish_at <= now
+    )
+
+
+def latest(term_ids):
+    """{term id: its latest Change} for those of `term_ids` that have one."""
+    found = {}
+    for chunk in batched(sorted(term_ids), CHUNK):
+        newest = (
+            Change.objects.filter(term_id__in=chunk)
+            .values("term_id")
+            .annotate(newest=Max("id"))
+            .values("newest")
+        )
+        found.update((c.term_id, c) for c in Change.objects.filter(id__in=newest))
+    return found
+
+
+def record(created, changed):
+    """Write the log rows of a batch that created terms `created` and changed `changed`
+    (pks), and of the terms deleted since the last call; returns them. Call inside the
+    batch's transaction, once its own writes are done."""
+    from terms.models import Term
+
+    deleting, _state.deleting = _noted("deleting"), None
+    created = set(created) | _noted("created")
+    _state.created = None
+    pks = created | set(changed) | set(deleting)
+    if not pks:
+        return []
+    now = timezone.now()
+    last = latest(pks)
+    stored = {}
+    for chunk in batched(sorted(pks), CHUNK):
+        rows = Term.everything.filter(pk__in=chunk).only(
+            "slug", "status", "publish_at", "deleted_at"
+        )
+        stored.update((term.pk, term) for term in rows)
+    rows = []
+    for pk in sorted(pks):
+        before = last.get(pk)
+        term = stored.get(pk)
+        if term is None:  # deleted for good
+            if pk not in deleting or (before and before.kind == Change.Kind.DELETED):
+                continue  # a delete of a term in the trash: readers lost it then
+            slug, was_visible, trashed = deleting[pk]
+            if before is None and trashed:
+                continue  # in the trash before the log began
+            if before:
+                was_visible = before.visible
+            rows.append(_row(pk, slug, Change.Kind.DELETED, now, False, was_visible))
+            continue
+        visible = term.deleted_at is None and _visible(term, now)
+        # Terms older than the log: the state before this batch is taken to be the present one.
+        was_visible = before.visible if before else _visible(term, now)
+        if term.deleted_at is not None:
+            if before and before.kind == Change.Kind.DELETED:
+                continue  # already gone for readers; a second trash or a delete adds nothing
+            if before is None and pk not in changed:
+                continue  # in the trash before the log began
+            kind = Change.Kind.DELETED
+        elif pk in created or (before and before.kind == Change.Kind.DELETED):
+            kind = Change.Kind.CREATED  # new, or back from the trash
+            was_visible = False
+        elif visible != was_visible:
+            kind = Change.Kind.PUBLISHED if visible else Change.Kind.UNPUBLISHED
+        else:
+            kind = Change.Kind.UPDATED
+        rows.append(_row(pk, term.slug, kind, now, visible, was_visible))
+    rows = Change.objects.bulk_create(rows, batch_size=CHUNK)
+    for receiver in _receivers if rows else ():
+        # One callback each: a receiver that raises does not keep the others from the rows.
+        transaction.on_commit(lambda receiver=receiver: receiver(rows), robust=True)
+    return rows
+
+
+def _row(pk, slug, kind, at, visible, was_visible):
+    return Change(term_id=pk, slug=slug, kind=kind, at=at, visible=visible, was_visible=was_visible)
