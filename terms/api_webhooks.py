@@ -2,6 +2,7 @@
 `/api/v1/webhooks/` registers endpoints, `/api/v1/webhooks/deliveries/` lists what was
 sent with every attempt, and `.../deliveries/{id}/redeliver/` sends one again."""
 
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -42,6 +43,12 @@ class MayRedeliver(StaffModelPermissions):
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    # Declared: DRF drops the model field's own URLValidator, and with it the schemes.
+    url = serializers.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where Glossary POSTs each event, as JSON (http or https).",
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=Event.choices),
         allow_empty=False,

@@ -32,6 +32,7 @@ WEBHOOK_PERMISSIONS = [
     *(f"{action}_webhookendpoint" for action in ("view", "add", "change", "delete")),
     "view_webhookdelivery",
     "change_webhookdelivery",
+    "view_webhookattempt",
 ]
 PUBLISHER_PERMISSIONS = [
     *EDITOR_PERMISSIONS,

@@ -50,8 +50,12 @@ USER_AGENT = "Glossary-Webhooks/1"
 
 
 def changes_committed(changes):
-    """A delivery for each change (terms.changes.Change rows, committed) and each active
-    endpoint that wants its event, queued for the worker."""
+    """A delivery for each change (terms.changes.Change rows, committed) that readers can
+    see and each active endpoint that wants its event, queued for the worker. Changes to
+    terms readers never saw (a draft's edits) are not sent: its publishing is."""
+    changes = [change for change in changes if change.public]
+    if not changes:
+        return []
     endpoints = [
         (pk, set(events))
         for pk, events in WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events")

@@ -4,10 +4,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from django.db import OperationalError, ProgrammingError, connection
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 API = "/api/v1"
 

@@ -17,6 +17,7 @@ WEBHOOKS = [
     "delete_webhookendpoint",
     "view_webhookdelivery",
     "change_webhookdelivery",
+    "view_webhookattempt",
 ]
 
 
