@@ -319,6 +319,9 @@ class TaskWorker:
         self.process = None
 
     def start(self):
+        """Start the worker (again, after kill(): a restart keeps one log)."""
+        if self.process is not None:
+            self.log.unlink(missing_ok=True)
         handle, name = tempfile.mkstemp(prefix="glossary-worker-", suffix=".log")
         self.log = Path(name)
         with os.fdopen(handle, "w") as log:
