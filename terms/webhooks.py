@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 500
 MAX_RETRY_DELAY = 3600
+# Finished deliveries stay in the admin this long, then the worker's sweep forgets them.
+KEEP_DAYS = 30
 USER_AGENT = "Glossary-Webhooks/1"
 
 
@@ -366,6 +368,16 @@ def _waiting(task_id):
     except (TaskResultDoesNotExist, NotImplementedError):
         return False
     return result.status == TaskResultStatus.READY
+
+
+def prune(keep_days=KEEP_DAYS, limit=1000):
+    """Forget up to `limit` finished deliveries (with their attempts) older than
+    `keep_days`; returns how many."""
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    old = WebhookDelivery.objects.exclude(state=DeliveryState.PENDING).filter(created_at__lt=cutoff)
+    pks = list(old.values_list("pk", flat=True)[:limit])
+    WebhookDelivery.objects.filter(pk__in=pks).delete()
+    return len(pks)
 
 
 def heartbeat(worker_id):

@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from terms import roles, webhooks, writing
+from terms.management.commands import worker as worker_command
 from terms.webhook_models import (
     DeliveryState,
     WebhookAttempt,
@@ -581,3 +582,36 @@ def test_redelivering_needs_the_change_permission(endpoint, django_user_model):
     response = api_as(user).post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver/")
 
     assert response.status_code == 403
+
+
+# Pruning, by the worker's sweep.
+
+
+def test_old_finished_deliveries_are_forgotten_and_the_rest_kept(endpoint, receiver):
+    sent, pending, recent = queued(endpoint), queued(endpoint), queued(endpoint)
+    run_worker()
+    WebhookDelivery.objects.filter(pk=pending.pk).update(
+        state=DeliveryState.PENDING, next_attempt_at=timezone.now()
+    )
+    long_ago = timezone.now() - timedelta(days=webhooks.KEEP_DAYS + 1)
+    WebhookDelivery.objects.filter(pk__in=[sent.pk, pending.pk]).update(created_at=long_ago)
+
+    assert webhooks.prune() == 1
+
+    kept = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert kept == {pending.pk, recent.pk}
+    assert not WebhookAttempt.objects.filter(delivery=sent.pk).exists()
+
+
+def test_the_worker_forgets_finished_tasks_after_a_day(endpoint, receiver):
+    old, new = queued(endpoint), queued(endpoint)
+    run_worker()
+    DBTaskResult.objects.filter(id=old.task_id).update(
+        finished_at=timezone.now() - timedelta(days=2)
+    )
+    waiting = queued(endpoint)
+
+    worker_command.prune()
+
+    kept = set(DBTaskResult.objects.values_list("id", flat=True))
+    assert {str(k) for k in kept} == {new.task_id, waiting.task_id}
