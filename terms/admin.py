@@ -28,6 +28,7 @@ from terms.models import (
     Category,
     Provider,
     ProviderEquivalent,
+    SlugRedirect,
     Source,
     Status,
     Term,
@@ -449,6 +450,23 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
             "dry_run": dry_run,
         }
         return TemplateResponse(request, "admin/terms/term/import.html", context)
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    """Old slugs of renamed terms. Renames make them; deleting one frees its slug for
+    another term, and its old URLs then answer 404."""
+
+    list_display = ["slug", "term", "created_at"]
+    search_fields = ["slug", "term__name", "term__slug"]
+    list_select_related = ["term"]
+    readonly_fields = ["slug", "term", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Category)

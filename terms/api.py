@@ -9,7 +9,7 @@ its version (terms.versions): a write sent with If-Match and an older one gets 4
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -39,13 +39,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from terms import (
     api_errors,
     api_webhooks,
+    changes,
     page_cache,
     probes,
+    redirects,
     roles,
     serializers,
     versions,
     writing,
 )
+from terms.api_sync import SyncView
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -72,8 +75,9 @@ class TermTextRenderer(renderers.BaseRenderer):
 
 
 def set_last_modified(response, timestamps):
-    """Last-Modified from the newest of `timestamps`, if any."""
-    newest = max(timestamps, default=None)
+    """Last-Modified from the newest of `timestamps`, unless none or still this second
+    (terms.changes.last_modified)."""
+    newest = changes.last_modified(timestamps)
     if newest is not None:
         response["Last-Modified"] = http_date(newest.timestamp())
     return response
@@ -229,23 +233,36 @@ class TermViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        # The page of terms the paginator kept: its newest change is the list's.
-        return set_last_modified(response, (term.updated_at for term in self.paginator.page))
+        # The newest change readers (or editors) see, deletions included: a term that left
+        # the list changes it as much as one on the page.
+        public = not self._sees_unpublished()
+        stamps = [changes.latest_at(public), *(term.changed_at for term in self.paginator.page)]
+        return set_last_modified(response, stamps)
 
     def retrieve(self, request, *args, **kwargs):
         # The term page's five precompiled queries: building the ORM's SQL cost more than
         # running it. Writes still load through get_object().
         term = term_page(self.kwargs[self.lookup_field])
         if term is None or not (term.is_published or self._sees_unpublished()):
-            raise Http404(f"No {Term._meta.object_name} matches the given query.")
+            return self._moved(self.kwargs[self.lookup_field])
         self.check_object_permissions(request, term)
         if request.accepted_renderer.format == TermTextRenderer.format:
             response = Response(export_term(term))
         else:
             response = Response(self.get_serializer(term).data)
-        linked = [*term.related_terms.all(), *term.see_also.all()]
         response["ETag"] = versions.etag(term.pk, term.version, request.accepted_renderer.format)
-        return set_last_modified(response, [term.updated_at, *(t.updated_at for t in linked)])
+        # changed_at moves with the linked terms' names too (terms.changes).
+        return set_last_modified(response, [term.changed_at])
+
+    def _moved(self, slug):
+        """301 to the term an old slug names now (terms.redirects), else 404."""
+        visible = Term.objects.all() if self._sees_unpublished() else Term.objects.published()
+        moved = redirects.current(slug, visible)
+        if moved is None:
+            raise Http404(f"No {Term._meta.object_name} matches the given query.")
+        return redirects.redirect(
+            self.request, reverse("api:term-detail", kwargs={"slug": moved.slug})
+        )
 
     # Writes: each one batch, recorded as the client's user. With If-Match, the version is
     # checked as the term is read (412 comes before any 400 about the payload) and again,
@@ -478,6 +495,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("health/", probes.live, name="health"),
+    path("sync/", SyncView.as_view(), name="sync"),
     path("health/ready/", probes.ready, name="health-ready"),
     *router.urls,
 ]

@@ -79,16 +79,46 @@ def note_created(pk):
     _noted("created").add(pk)
 
 
+def note_changed(pks):
+    """Terms whose API representation changed through another's write (a link rendered
+    again, a renamed category): logged as changed when the batch ends."""
+    _noted("changed").update(pks)
+
+
+def note_neighbours(pks):
+    """The terms that list any of `pks` among their related terms or see also."""
+    from terms.models import Term
+
+    related, see_also = Term.related_terms.through, Term.see_also.through
+    for chunk in batched(sorted(pks), CHUNK):
+        note_changed(
+            related.objects.filter(from_term_id__in=chunk).values_list("to_term_id", flat=True)
+        )
+        note_changed(
+            see_also.objects.filter(to_term_id__in=chunk).values_list("from_term_id", flat=True)
+        )
+
+
 def note_deleting(term):
-    """Before a term is deleted for good (pre_delete): what readers last saw of it."""
+    """Before a term is deleted for good (pre_delete): what readers last saw of it, and the
+    terms whose lists name it (its relations go with it)."""
     _noted("deleting")[term.pk] = (term.slug, _visible(term), term.deleted_at is not None)
+    if term.deleted_at is None:
+        note_neighbours([term.pk])
 
 
 def _noted(name):
-    """What signals noted since the last record(): pks `created`, {pk: state} `deleting`."""
+    """What signals noted since the last record(): pks `created` and `changed`, and
+    {pk: (slug, visible, trashed)} `deleting`."""
     if getattr(_state, name, None) is None:
-        setattr(_state, name, set() if name == "created" else {})
+        setattr(_state, name, {} if name == "deleting" else set())
     return getattr(_state, name)
+
+
+def _take(name):
+    noted = _noted(name)
+    setattr(_state, name, None)
+    return noted
 
 
 def _visible(term, now=None):
@@ -113,19 +143,20 @@ def latest(term_ids):
     return found
 
 
-def record(created, changed):
+def record(created, changed, now=None):
     """Write the log rows of a batch that created terms `created` and changed `changed`
-    (pks), and of the terms deleted since the last call; returns them. Call inside the
-    batch's transaction, once its own writes are done."""
+    (pks), with what signals and renders noted since the last call, as changed at `now`;
+    move those terms' change stamps; return the rows. Call inside the batch's transaction,
+    once its own writes are done."""
     from terms.models import Term
 
-    deleting, _state.deleting = _noted("deleting"), None
-    created = set(created) | _noted("created")
-    _state.created = None
-    pks = created | set(changed) | set(deleting)
+    deleting = _take("deleting")
+    created = set(created) | _take("created")
+    changed = set(changed) | _take("changed")
+    pks = created | changed | set(deleting)
     if not pks:
         return []
-    now = timezone.now()
+    now = now or timezone.now()
     last = latest(pks)
     stored = {}
     for chunk in batched(sorted(pks), CHUNK):
@@ -165,6 +196,8 @@ def record(created, changed):
             kind = Change.Kind.UPDATED
         rows.append(_row(pk, term.slug, kind, now, visible, was_visible))
     rows = Change.objects.bulk_create(rows, batch_size=CHUNK)
+    for chunk in batched(sorted(c.term_id for c in rows if c.kind != Kind.DELETED), CHUNK):
+        Term.everything.filter(pk__in=chunk).update(changed_at=now)
     for receiver in _receivers if rows else ():
         # One callback each: a receiver that raises does not keep the others from the rows.
         transaction.on_commit(lambda receiver=receiver: receiver(rows), robust=True)
@@ -173,3 +206,22 @@ def record(created, changed):
 
 def _row(pk, slug, kind, at, visible, was_visible):
     return Change(term_id=pk, slug=slug, kind=kind, at=at, visible=visible, was_visible=was_visible)
+
+
+# ---------------------------------------------------------------------------- HTTP
+
+
+def latest_at(public=True):
+    """When the newest change that readers (`public`) or editors see was made, or None."""
+    log = Change.objects.filter(Q(visible=True) | Q(was_visible=True)) if public else Change.objects
+    return log.order_by("-id").values_list("at", flat=True).first()
+
+
+def last_modified(stamps):
+    """The Last-Modified of a representation whose newest change is the newest of `stamps`:
+    None while that second lasts, as HTTP dates have whole seconds and a second change
+    within it would then be answered 304 to a client holding the first."""
+    newest = max((stamp for stamp in stamps if stamp is not None), default=None)
+    if newest is None or int(newest.timestamp()) >= int(timezone.now().timestamp()):
+        return None
+    return newest

@@ -94,11 +94,12 @@ class TermFilter(TermPageFilter):
         )
     )
     updated_since = UtcDateTimeFilter(
-        field_name="updated_at",
+        field_name="changed_at",
         lookup_expr="gte",
         help_text=(
-            "Only terms changed at or after this ISO 8601 time (`2026-01-31T12:00:00Z`): "
-            "poll it with the time of your last sync to mirror the glossary."
+            "Only terms whose representation changed at or after this ISO 8601 time "
+            "(`2026-01-31T12:00:00Z`), by their `changed_at`; to mirror the glossary with "
+            "deletions, use `/api/v1/sync/`."
         ),
     )
     search = filters.CharFilter(

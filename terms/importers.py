@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from terms import textformat, writing
-from terms.models import Category, Provider, Source, Status, Term
+from terms import redirects, textformat, writing
+from terms.models import Category, Provider, SlugRedirect, Source, Status, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 # One entry is a few kilobytes; these bound what a single file or line may cost to read.
@@ -196,6 +196,7 @@ class _Plan:
         self.providers = Provider.objects.by_short_name()
         self._check_names()
         self._check_trash()
+        self._check_redirects()
         self.existing = self._existing_terms()
         self.targets = self._resolve_links()
         self.related_by = {}  # name: names of the entries that list it as related
@@ -231,6 +232,21 @@ class _Plan:
                 f"{entry.source}:1: the term '{name}' is in the trash; restore it in the admin "
                 "(or delete it for good) before importing it"
             )
+
+    def _check_redirects(self):
+        """Entries taking an old slug that redirects to another term (matched by name, an
+        entry renaming its term back to an old slug of its own is fine)."""
+        owners = dict(
+            SlugRedirect.objects.filter(
+                slug__in=[entry.slug for entry in self.entries]
+            ).values_list("slug", "term__name")
+        )
+        for entry in self.entries:
+            owner = owners.get(entry.slug)
+            if owner is not None and owner.lower() != entry.name.lower():
+                self.errors.append(
+                    f"{entry.source}:1: {redirects.taken_message(entry.slug, owner)}"
+                )
 
     def _existing_terms(self):
         """Stored terms matching an entry, by slug or else by case-insensitive name."""

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Q
 
+from terms import changes
 from terms.models import FAQ, ContentGeneration, Status, Term
 from terms.rendering import (
     LinkIndex,
@@ -205,6 +206,8 @@ def flush(batch):
     changed = {pk: (before[pk], after[pk]) for pk in after if before[pk] != after[pk]}
     changed.update((pk, (state, None)) for pk, (state, _) in batch.deleted.items())
     if changed:
+        # Their names and slugs show in the related terms and see-also lists of others.
+        changes.note_neighbours(changed)
         _refresh_dependents(changed, batch, index)
     batch.pending = (generation, index)
 
@@ -252,9 +255,10 @@ def _store_mentions(mentions):
 
 def _render_answers(term_ids, index, only=None, saved=None):
     """Render the FAQ answers of these terms (or the FAQs `only` names), storing those that
-    changed; `saved` FAQ instances ({pk: FAQ}) get their answer_html too."""
+    changed; `saved` FAQ instances ({pk: FAQ}) get their answer_html too. Returns
+    the FAQs whose stored answer_html changed."""
     if only is None and not term_ids:
-        return
+        return []
     faqs = FAQ.objects.select_related("term").only(
         "answer", "answer_html", "term__id", "term__name", "term__aliases"
     )
@@ -268,6 +272,7 @@ def _render_answers(term_ids, index, only=None, saved=None):
             faq.answer_html = html
             changed.append(faq)
     _store(FAQ, changed, ["answer_html"])
+    return changed
 
 
 def _refresh_dependents(changed, batch, index):
@@ -287,11 +292,16 @@ def _refresh_dependents(changed, batch, index):
     linking |= _mentioning(terms, names)
     dependents = list(Term.objects.filter(pk__in=linking))
     mentions = {}
+    rerendered = []
     for term in dependents:
-        term.definition_html, mentions[term.pk] = render_definition(term.definition, index, term)
-    # Their text did not change: updated_at stays.
-    _store(Term, dependents, ["definition_html"])
+        html, mentions[term.pk] = render_definition(term.definition, index, term)
+        if html != term.definition_html:
+            term.definition_html = html
+            rerendered.append(term)
+    # Their text did not change: updated_at stays; their API representation did.
+    _store(Term, rerendered, ["definition_html"])
     _store_mentions(mentions)
+    changes.note_changed(term.pk for term in rerendered)
     # Answers link by [[name]] only: those with a link to one of the names.
     folded = {name.casefold() for name in names}
     faqs = FAQ.objects.exclude(term_id__in=[*batch.saved, *batch.deleted])
@@ -300,7 +310,7 @@ def _refresh_dependents(changed, batch, index):
         for pk, answer in faqs.filter(answer__contains="[[").values_list("pk", "answer")
         if folded.intersection(name.casefold() for name in wiki_link_names(answer))
     ]
-    _render_answers(set(), index, only=linked)
+    changes.note_changed(faq.term_id for faq in _render_answers(set(), index, only=linked))
 
 
 def _mentioning(terms, names):

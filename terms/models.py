@@ -84,8 +84,8 @@ class Provider(models.Model):
         return reverse("terms:provider-detail", kwargs={"slug": self.slug})
 
 
-# Written by terms.versions at the end of each write batch, never by Term.save().
-STAMP_FIELDS = ("version", "updated_by_id")
+# Written at the end of each write batch (terms.versions, terms.changes), never by Term.save().
+STAMP_FIELDS = ("version", "updated_by_id", "changed_at")
 
 
 class TermManager(models.Manager):
@@ -125,6 +125,10 @@ class Term(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves whenever the term's API representation changes, through its own write or
+    # another's (a relation, a linked term renamed, its category renamed): what sync
+    # clients, `updated_since` and Last-Modified go by (terms.changes.record()).
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
     # Counted up once by every write batch that changes the term or its children
     # (terms.versions): the admin form and the API's ETag carry it to refuse stale writes.
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -177,6 +181,7 @@ class Term(models.Model):
         ]
         indexes = [
             models.Index(fields=["-updated_at"], name="term_updated_at_idx"),
+            models.Index(fields=["-changed_at"], name="term_changed_at_idx"),
             models.Index(fields=["created_at"], name="term_created_at_idx"),
             models.Index(fields=["-deleted_at"], name="term_trash_idx"),
         ]
@@ -204,6 +209,13 @@ class Term(models.Model):
     def get_absolute_url(self):
         return reverse("terms:term-detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        term = super().from_db(db, field_names, values, **kwargs)
+        # The slug as stored: a save that changes it leaves a redirect (terms.redirects).
+        term.stored_slug = term.__dict__.get("slug")
+        return term
+
     def validate_unique(self, exclude=None):
         """Also refuse the name or slug of a term in the trash, which `objects` (and so
         Django's own unique checks) leave out, with a message saying where it is."""
@@ -214,6 +226,11 @@ class Term(models.Model):
             errors["name"] = f"A term named {self.name!r} is in the trash: restore it instead."
         if self.slug and "slug" not in (exclude or ()) and trashed.filter(slug=self.slug).exists():
             errors["slug"] = f"A term in the trash has the slug {self.slug!r}: restore it instead."
+        elif self.slug and "slug" not in (exclude or ()):
+            from terms import redirects
+
+            if (name := redirects.taken_by(self.slug, self.pk)) is not None:
+                errors["slug"] = redirects.taken_message(self.slug, name)
         if errors:
             raise ValidationError(errors)
 
@@ -391,10 +408,11 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The change log, the next version of a published term, the search index's and webhooks'
-# tables: each defined with the code that uses it, registered with the app here.
+# The change log, the next version of a published term, old slugs, the search index's and
+# webhooks' tables: each defined with the code that uses it, registered with the app here.
 from terms.changes import Change  # noqa: E402
 from terms.drafts import TermDraft  # noqa: E402
+from terms.redirects import SlugRedirect  # noqa: E402
 from terms.search.models import (  # noqa: E402
     SearchDocument,
     SearchName,
@@ -424,6 +442,7 @@ __all__ = [
     "SearchTitle",
     "SearchWord",
     "SearchWordKey",
+    "SlugRedirect",
     "Term",
     "TermDraft",
     "UseCase",

@@ -2,6 +2,7 @@
 examples of a term, and the error responses every operation can give."""
 
 TERM_DETAIL_EXAMPLE = {
+    "id": 42,
     "name": "Model Training",
     "slug": "model-training",
     "url": "https://glossary.example.com/terms/model-training/",
@@ -54,6 +55,7 @@ TERM_DETAIL_EXAMPLE = {
     "see_also": [],
     "created_at": "2026-01-05T09:30:00Z",
     "updated_at": "2026-02-11T16:02:44Z",
+    "changed_at": "2026-02-12T08:15:03Z",
 }
 
 TERM_WRITE_EXAMPLE = {

@@ -103,9 +103,12 @@ class TermQuerySet(models.QuerySet):
         """Terms scheduled for a time already past that are not yet marked published."""
         return self.filter(publish_at__lte=timezone.now()).exclude(status=Status.PUBLISHED)
 
-    def with_related(self):
-        """Load terms with every child and relation in a constant number of queries."""
+    def with_related(self, public_links=False):
+        """Load terms with every child and relation in a constant number of queries; with
+        `public_links`, only the related terms readers see (as the term page lists them)."""
         linked = _model("Term").objects.links().alphabetical()
+        if public_links:
+            linked = linked.published()
         return self.select_related("category").prefetch_related(
             "use_cases",
             Prefetch(
@@ -121,7 +124,7 @@ class TermQuerySet(models.QuerySet):
         """What lists show, on the site and in the API: the category, no children or long texts."""
         return self.select_related("category").only(
             "name", "slug", "summary", "difficulty", "aliases", "created_at", "updated_at",
-            "category__name", "category__slug",
+            "changed_at", "category__name", "category__slug",
         )  # fmt: skip
 
     def links(self):

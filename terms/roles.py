@@ -1,8 +1,8 @@
 """The newsroom's two roles, as groups of permissions: Editors write and submit for
 review; Publishers also publish, unpublish, schedule and delete, and manage webhooks.
 
-Migrations 0010 and 0012 (webhooks) give both groups these permissions (frozen copies);
-`make_editor` puts users in them.
+Migration 0010 creates both groups with these permissions and 0014 adds the webhook ones
+(frozen copies of this text); `make_editor` puts users in them.
 """
 
 from django.contrib.auth.models import Group, Permission

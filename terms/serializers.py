@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from terms import textformat, writing
+from terms import redirects, textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
 
 
@@ -135,12 +135,13 @@ class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Term
-        fields = ["name", "slug", "url", "category", "difficulty", "aliases", "summary"]
-        fields += ["updated_at"]
+        fields = ["id", "name", "slug", "url", "category", "difficulty", "aliases", "summary"]
+        fields += ["updated_at", "changed_at"]
 
     @staticmethod
     def represent(term, web_url):
         return {
+            "id": term.pk,
             "name": term.name,
             "slug": term.slug,
             "url": web_url(term),
@@ -149,6 +150,7 @@ class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
             "aliases": list(term.aliases),
             "summary": term.summary,
             "updated_at": iso_datetime(term.updated_at),
+            "changed_at": iso_datetime(term.changed_at),
         }
 
 
@@ -187,13 +189,15 @@ class TermDetailSerializer(TermSummarySerializer):
 
     class Meta:
         model = Term
-        fields = ["name", "slug", "url", "definition", "definition_html", "summary", "category"]
-        fields += ["difficulty", "aliases", "use_cases", "provider_equivalents", "faqs"]
-        fields += ["related_terms", "see_also", "status", "created_at", "updated_at"]
+        fields = ["id", "name", "slug", "url", "definition", "definition_html", "summary"]
+        fields += ["category", "difficulty", "aliases", "use_cases", "provider_equivalents"]
+        fields += ["faqs", "related_terms", "see_also", "status", "created_at", "updated_at"]
+        fields += ["changed_at"]
 
     @staticmethod
     def represent(term, web_url):
         return {
+            "id": term.pk,
             "name": term.name,
             "slug": term.slug,
             "url": web_url(term),
@@ -234,6 +238,7 @@ class TermDetailSerializer(TermSummarySerializer):
             "status": term.status,
             "created_at": iso_datetime(term.created_at),
             "updated_at": iso_datetime(term.updated_at),
+            "changed_at": iso_datetime(term.changed_at),
         }
 
 
@@ -470,6 +475,12 @@ class TermWriteSerializer(WriteSerializer):
             if others.exists():
                 errors["slug" if "slug" in attrs else "name"] = [
                     f"The slug “{slug}” is taken by another term."
+                ]
+            elif (
+                owner := redirects.taken_by(slug, getattr(self.instance, "pk", None))
+            ) is not None:
+                errors["slug" if "slug" in attrs else "name"] = [
+                    redirects.taken_message(slug, owner)
                 ]
         attrs["slug"] = slug
 

@@ -10,7 +10,7 @@ of one. Raw saves (loaddata) are left alone: after a restore, `rebuild_search_in
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from terms import changes, linking, search, writing
+from terms import changes, linking, redirects, search, writing
 from terms.models import (
     FAQ,
     Category,
@@ -37,6 +37,10 @@ def term_saved(sender, instance, created=False, raw=False, **kwargs):
         writing.touch(instance.pk)
         if created:
             changes.note_created(instance.pk)
+        stored = getattr(instance, "stored_slug", None)
+        if stored and stored != instance.slug:
+            redirects.moved(instance, stored)
+        instance.stored_slug = instance.slug
         linking.note_saved(instance)
         search.reindex_terms([instance.pk])
 
@@ -91,14 +95,37 @@ def see_also_changed(sender, instance, action, reverse=False, pk_set=None, **kwa
         writing.touch(instance.pk)
 
 
+# What a term's API representation shows of its category and of its equivalents' providers.
+SHOWN = {Category: ("name", "slug"), Provider: ("name", "short_name", "slug")}
+
+
+def listing_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk:
+        stored = sender.objects.filter(pk=instance.pk).values_list(*SHOWN[sender]).first()
+        instance.shown_before = stored
+
+
+def _shown_changed(instance):
+    shown = tuple(getattr(instance, name) for name in SHOWN[type(instance)])
+    return getattr(instance, "shown_before", shown) != shown
+
+
 def category_saved(sender, instance, created=False, raw=False, **kwargs):
     if not (created or raw):
-        search.reindex_terms(instance.terms.values_list("pk", flat=True))
+        pks = list(instance.terms.values_list("pk", flat=True))
+        search.reindex_terms(pks)
+        if _shown_changed(instance):
+            with writing.batch():  # its terms' change stamps move, a few UPDATEs for all
+                changes.note_changed(pks)
 
 
 def provider_saved(sender, instance, created=False, raw=False, **kwargs):
     if not (created or raw):
-        search.reindex_terms(instance.equivalents.values_list("term_id", flat=True))
+        pks = set(instance.equivalents.values_list("term_id", flat=True))
+        search.reindex_terms(pks)
+        if _shown_changed(instance):
+            with writing.batch():
+                changes.note_changed(pks)
 
 
 def listing_changed(sender, instance, raw=False, **kwargs):
@@ -125,5 +152,6 @@ def connect():
     post_save.connect(provider_saved, sender=Provider, dispatch_uid="provider_saved")
     for listed in (Category, Provider):
         name = listed.__name__
+        pre_save.connect(listing_saving, sender=listed, dispatch_uid=f"{name}_saving")
         post_save.connect(listing_changed, sender=listed, dispatch_uid=f"{name}_listed")
         post_delete.connect(listing_changed, sender=listed, dispatch_uid=f"{name}_unlisted")

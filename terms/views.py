@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import compare, content_cache, rendering
+from terms import compare, content_cache, redirects, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -163,6 +163,16 @@ class TermDetailView(DetailView):
         if term is None or not term.is_published:
             raise Http404("No such term.")
         return term
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An old slug of a renamed term: its page moved for good.
+            moved = redirects.current(kwargs["slug"], Term.objects.published())
+            if moved is None:
+                raise
+            return redirects.redirect(request, moved.get_absolute_url())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -48,11 +48,11 @@ def batch(by=None, source=Source.SCRIPT):
                 if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
-                    _stamp(_state.written)
+                    now = _stamp(_state.written)
                     versions.bump(_state.touched, by)
                     history.record(_state.touched, by, source, "; ".join(_state.comments))
             if not connection.needs_rollback:  # after linking: its renders change terms too
-                changes.record(_created(_state.written), _state.touched | set(_state.written))
+                changes.record(_created(_state.written), _state.touched | set(_state.written), now)
             linking.settle()
     finally:
         _state.children = _state.written = _state.touched = _state.comments = None
@@ -64,19 +64,21 @@ def _stamp(written):
     """Give every term the batch wrote one time, as one change: `updated_at` (and
     `created_at` for new terms) is the batch's end, not each save's own instant, so the terms
     of one import sort by name among themselves, and the glossary's first load is one moment
-    that "recently updated" can leave out (Term.objects.changed_since_first_load())."""
-    if not written:
-        return
+    that "recently updated" can leave out (Term.objects.changed_since_first_load()).
+    Returns that time; the change log stamps the batch's other changes with it too."""
     now = timezone.now()
     for is_new in (True, False):
         pks = [pk for pk, (_, new) in written.items() if new is is_new]
-        stamps = {"updated_at": now, "created_at": now} if is_new else {"updated_at": now}
+        stamps = {"updated_at": now, "changed_at": now}
+        if is_new:
+            stamps["created_at"] = now
         for start in range(0, len(pks), 1000):  # SQLite caps the parameters of one statement
             Term.everything.filter(pk__in=pks[start : start + 1000]).update(**stamps)
     for term, is_new in written.values():
-        term.updated_at = now
+        term.updated_at = term.changed_at = now
         if is_new:
             term.created_at = now
+    return now
 
 
 def _created(written):

@@ -1,5 +1,6 @@
 import importlib
 import itertools
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,22 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
             position=i,
         )
     return term
+
+
+def age_content(seconds=5):
+    """Move every term's stamps and the change log `seconds` into the past: Last-Modified
+    is left out while the newest change's second lasts (terms.changes.last_modified)."""
+    from django.db.models import F
+
+    from terms.models import Change
+
+    delta = timedelta(seconds=seconds)
+    Term.everything.update(
+        changed_at=F("changed_at") - delta,
+        updated_at=F("updated_at") - delta,
+        created_at=F("created_at") - delta,
+    )
+    Change.objects.update(at=F("at") - delta)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from terms import serializers
 from terms.importers import export_term
 from terms.models import FAQ, Provider, ProviderEquivalent, Term, UseCase
 
-from .conftest import make_category, make_term
+from .conftest import age_content, make_category, make_term
 
 API = "/api/v1"
 
@@ -82,6 +82,7 @@ def test_term_list_items_are_summaries(api, term):
     item = api.get(f"{API}/terms/").json()["results"][0]
 
     assert item == {
+        "id": term.pk,
         "name": "Model Training",
         "slug": "model-training",
         "url": web(term.get_absolute_url()),
@@ -90,6 +91,7 @@ def test_term_list_items_are_summaries(api, term):
         "aliases": ["Training"],
         "summary": "Model Training is a thing worth knowing.",
         "updated_at": term.updated_at.isoformat().replace("+00:00", "Z"),
+        "changed_at": serializers.iso_datetime(Term.objects.get(pk=term.pk).changed_at),
     }
 
 
@@ -135,10 +137,11 @@ def test_term_detail_has_every_field(api, term):
     body = api.get(f"{API}/terms/model-training/").json()
 
     assert list(body) == [
-        "name", "slug", "url", "definition", "definition_html", "summary", "category",
+        "id", "name", "slug", "url", "definition", "definition_html", "summary", "category",
         "difficulty", "aliases", "use_cases", "provider_equivalents", "faqs", "related_terms",
-        "see_also", "status", "created_at", "updated_at",
+        "see_also", "status", "created_at", "updated_at", "changed_at",
     ]  # fmt: skip
+    assert body["id"] == term.pk
     assert body["url"] == web("/terms/model-training/")
     assert body["definition"] == term.definition
     assert body["definition_html"] == term.definition_html
@@ -260,7 +263,7 @@ def test_terms_filter_by_first_letter(api, db):
 def test_terms_filter_by_updated_since(api, db):
     old = make_term("Old")
     make_term("New")
-    Term.objects.filter(pk=old.pk).update(updated_at=timezone.now() - datetime.timedelta(days=3))
+    Term.objects.filter(pk=old.pk).update(changed_at=timezone.now() - datetime.timedelta(days=3))
     since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
 
     assert names(api.get(f"{API}/terms/", {"updated_since": since})) == ["New"]
@@ -668,10 +671,12 @@ def test_issue_token_for_unknown_user_fails(db):
 
 
 def test_term_detail_carries_etag_and_last_modified(api, term):
+    age_content()
+    term.refresh_from_db()
     response = api.get(f"{API}/terms/model-training/")
 
     assert response["ETag"]
-    assert response["Last-Modified"] == http_date(term.updated_at.timestamp())
+    assert response["Last-Modified"] == http_date(term.changed_at.timestamp())
 
 
 def test_term_detail_unchanged_since_etag_is_304_without_body(api, term):
@@ -692,6 +697,7 @@ def test_term_detail_changed_after_etag_is_200(api, term):
 
 
 def test_term_detail_unmodified_since_is_304(api, term):
+    age_content()
     last_modified = api.get(f"{API}/terms/model-training/")["Last-Modified"]
 
     response = api.get(f"{API}/terms/model-training/", HTTP_IF_MODIFIED_SINCE=last_modified)
@@ -700,11 +706,13 @@ def test_term_detail_unmodified_since_is_304(api, term):
 
 
 def test_term_list_unchanged_since_etag_is_304(api, term):
+    age_content()
+    term.refresh_from_db()
     first = api.get(f"{API}/terms/")
 
     response = api.get(f"{API}/terms/", HTTP_IF_NONE_MATCH=first["ETag"])
 
-    assert first["Last-Modified"] == http_date(term.updated_at.timestamp())
+    assert first["Last-Modified"] == http_date(term.changed_at.timestamp())
     assert response.status_code == 304
 
 
@@ -746,10 +754,11 @@ def busy_glossary(db):
     return terms
 
 
-def test_term_list_takes_two_queries_for_a_full_page(
+def test_term_list_takes_three_queries_for_a_full_page(
     api, busy_glossary, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(2):
+    # The page, its count, and the newest change for Last-Modified (terms.changes).
+    with django_assert_max_num_queries(3):
         response = api.get(f"{API}/terms/", {"page_size": 50})
     assert len(response.json()["results"]) == 30
 

@@ -45,7 +45,7 @@ def revoke_publishers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("terms", "0011_change_log"),
+        ("terms", "0013_slug_redirects"),
     ]
 
     operations = [
