@@ -609,7 +609,10 @@ def test_the_worker_forgets_finished_tasks_after_a_day(endpoint, receiver):
     DBTaskResult.objects.filter(id=old.task_id).update(
         finished_at=timezone.now() - timedelta(days=2)
     )
-    waiting = queued(endpoint)
+    waiting, killed = queued(endpoint), queued(endpoint)
+    DBTaskResult.objects.filter(id=killed.task_id).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(days=2)
+    )
 
     worker_command.prune()
 

@@ -60,5 +60,12 @@ def sweep(worker_id):
 def prune(limit=1000):
     """Forget old finished deliveries, and finished tasks, a bounded number per round."""
     webhooks.prune(limit=limit)
-    old = DBTaskResult.objects.finished().filter(finished_at__lt=timezone.now() - TASKS_KEPT)
-    DBTaskResult.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:limit])).delete()
+    cutoff = timezone.now() - TASKS_KEPT
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    # A delivery's attempt takes seconds: one "running" for a day was a killed worker's.
+    dead = DBTaskResult.objects.running().filter(
+        task_path=webhooks.deliver.module_path, started_at__lt=cutoff
+    )
+    for tasks in (old, dead):
+        pks = list(tasks.values_list("pk", flat=True)[:limit])
+        DBTaskResult.objects.filter(pk__in=pks).delete()
