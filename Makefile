@@ -27,15 +27,18 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	@touch $@
 
 # Quiet: migrate (which also runs the system checks) says nothing unless something fails, the
-# import says one line, and the server ends its start-up lines with where to go.
+# import says one line, and the server ends its start-up lines with where to go. The task
+# worker (webhook deliveries) runs beside the server and stops when it stops.
 run: $(VENV)/.installed
 	@$(PY) manage.py migrate --no-input --verbosity 0
 	@$(PY) manage.py import_glossary --if-empty terms/sample_glossary
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
-	@$(PY) manage.py serve --skip-checks $(HOST):$(PORT)
+	@$(PY) manage.py worker --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(PY) manage.py serve --skip-checks $(HOST):$(PORT)
 
 # The production path on this machine: nginx (deploy/nginx.conf) in front of two gunicorns
-# (deploy/gunicorn.conf.py) on PostgreSQL and Redis. DATABASE_URL, REDIS_URL and SERVE_PORT
+# (deploy/gunicorn.conf.py) on PostgreSQL and Redis, and the task worker. DATABASE_URL, REDIS_URL and SERVE_PORT
 # override the defaults in bench/serve.py.
 serve: $(VENV)/.installed
 	@$(PY) -m bench.serve

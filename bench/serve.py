@@ -1,5 +1,5 @@
 """`make serve`: the production path on 127.0.0.1, nginx in front of two gunicorn app
-servers on PostgreSQL and Redis, until Ctrl-C.
+servers on PostgreSQL and Redis, and the task worker, until Ctrl-C.
 
 DATABASE_URL and REDIS_URL name the database and Redis (defaults below); SERVE_PORT is
 nginx's port, and the app servers take the two ports after it.
@@ -12,7 +12,7 @@ import urllib.parse
 
 import psycopg
 
-from bench.servers import BASE_DIR, ProductionStack, manage
+from bench.servers import BASE_DIR, ProductionStack, TaskWorker, manage
 
 DEFAULTS = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/glossary",
@@ -41,19 +41,23 @@ def main():
     manage("collectstatic", "--no-input", env=env)
 
     stack = ProductionStack(port, [port + 1, port + 2], env)
+    worker = TaskWorker(env)
     # SIGTERM ends the stack like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    stack.start()
     try:
+        stack.start()
+        worker.start()
         print(f"Glossary is running behind nginx: {stack.url}/", flush=True)
         print(f"  app servers: {', '.join(app.url for app in stack.apps)}", flush=True)
+        print(f"  task worker: pid {worker.process.pid}", flush=True)
         print("Quit with CONTROL-C.", flush=True)
         signal.pause()
     except KeyboardInterrupt:
         pass
     finally:
+        worker.stop()
         stack.stop()
-        print("Stopped nginx and both app servers.", flush=True)
+        print("Stopped the task worker, nginx and both app servers.", flush=True)
 
 
 if __name__ == "__main__":

@@ -309,6 +309,49 @@ class Gunicorn:
         self.log.unlink(missing_ok=True)
 
 
+class TaskWorker:
+    """`manage.py worker`, the task queue's worker (webhook deliveries), with `env` over
+    this process's; stopped by SIGTERM (the attempt under way ends first) or killed."""
+
+    def __init__(self, env, interval=1):
+        self.env = env
+        self.interval = interval
+        self.process = None
+
+    def start(self):
+        """Start the worker (again, after kill(): a restart keeps one log)."""
+        if self.process is not None:
+            self.log.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(prefix="glossary-worker-", suffix=".log")
+        self.log = Path(name)
+        with os.fdopen(handle, "w") as log:
+            self.process = subprocess.Popen(
+                [str(PYTHON), str(BASE_DIR / "manage.py"), "worker", "--no-reload"]
+                + ["--no-startup-delay", "--interval", str(self.interval)],
+                cwd=BASE_DIR,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def output(self):
+        return self.log.read_text()[-3000:] if self.process else ""
+
+    def kill(self):
+        """As a crash or an OOM kill would: no chance to finish anything."""
+        self.process.kill()
+        self.process.wait(30)
+
+    def stop(self):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+        self.log.unlink(missing_ok=True)
+
+
 DEPLOY = BASE_DIR / "deploy"
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "reversion",
+    "django_tasks_db",
     "terms",
     "bench",
 ]
@@ -320,6 +321,8 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # One name for the webhook events, whether a field lists or names them.
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "terms.webhook_models.Event"},
     "TITLE": "Glossary API",
     "DESCRIPTION": "Read and curate the cloud & AI glossary.",
     "VERSION": "1.0.0",
@@ -337,6 +340,18 @@ SPECTACULAR_SETTINGS = {
         "terms.openapi.document_empty_filters",
     ],
 }
+
+# The task queue (Django's tasks framework): webhook deliveries wait in a table of the
+# database, so no server beyond the database is needed; `manage.py worker` runs them.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Webhooks (terms/webhooks.py): deliveries link to the site at this address; each attempt
+# waits at most WEBHOOK_TIMEOUT seconds to connect and for each read; failed attempts are
+# retried after WEBHOOK_RETRY_DELAY seconds, doubling up to an hour, for WEBHOOK_RETRY_FOR.
+GLOSSARY_SITE_URL = os.environ.get("GLOSSARY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WEBHOOK_TIMEOUT = env_seconds("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_RETRY_DELAY = env_seconds("WEBHOOK_RETRY_DELAY", 30)
+WEBHOOK_RETRY_FOR = env_seconds("WEBHOOK_RETRY_FOR", 24 * 3600)
 
 # One line per request and per event, each with its request's id (glossary/logs.py); JSON,
 # one object a line, when LOG_FORMAT=json.

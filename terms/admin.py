@@ -489,3 +489,7 @@ class ProviderAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     search_fields = ["name", "short_name"]
     prepopulated_fields = {"slug": ["short_name"]}
+
+
+# Registered with the admin site when this module loads.
+from terms import admin_webhooks  # noqa: E402, F401

@@ -38,6 +38,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from terms import (
     api_errors,
+    api_webhooks,
     changes,
     page_cache,
     probes,
@@ -481,6 +482,11 @@ router.register("terms", TermViewSet, basename="term")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("equivalents", EquivalentViewSet, basename="equivalent")
+# Deliveries first: their prefix would otherwise read as an endpoint's id.
+router.register(
+    "webhooks/deliveries", api_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
+)
+router.register("webhooks", api_webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     # The schema is the code's, not the content's: it needs no database, not even the page

@@ -8,8 +8,9 @@ class TermsConfig(AppConfig):
     def ready(self):
         from django.core import serializers
 
-        from terms import history, signals
+        from terms import changes, history, signals, webhooks
 
         signals.connect()
+        changes.subscribe(webhooks.changes_committed)
         serializers.register_serializer(history.FORMAT, "terms.history_format")
         history.register()

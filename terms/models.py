@@ -408,8 +408,8 @@ class RevisionSource(models.Model):
         return f"{self.revision_id}: {self.get_source_display()}"
 
 
-# The change log, the next version of a published term, old slugs, and the search index's
-# tables: each defined with the code that uses it, registered with the app here.
+# The change log, the next version of a published term, old slugs, the search index's and
+# webhooks' tables: each defined with the code that uses it, registered with the app here.
 from terms.changes import Change  # noqa: E402
 from terms.drafts import TermDraft  # noqa: E402
 from terms.redirects import SlugRedirect  # noqa: E402
@@ -419,6 +419,12 @@ from terms.search.models import (  # noqa: E402
     SearchTitle,
     SearchWord,
     SearchWordKey,
+)
+from terms.webhook_models import (  # noqa: E402
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WorkerHeartbeat,
 )
 
 __all__ = [
@@ -440,5 +446,9 @@ __all__ = [
     "Term",
     "TermDraft",
     "UseCase",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WorkerHeartbeat",
     "published_q",
 ]

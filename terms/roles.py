@@ -1,8 +1,8 @@
 """The newsroom's two roles, as groups of permissions: Editors write and submit for
-review; Publishers also publish, unpublish, schedule and delete.
+review; Publishers also publish, unpublish, schedule and delete, and manage webhooks.
 
-Migration 0009 creates both groups with these permissions (a frozen copy of this text);
-`make_editor` puts users in them.
+Migration 0010 creates both groups with these permissions and 0014 adds the webhook ones
+(frozen copies of this text); `make_editor` puts users in them.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -26,11 +26,20 @@ EDITOR_PERMISSIONS = [
     "view_category",
     "view_provider",
 ]
+# Webhooks send what readers see, and Publishers decide that: they manage the endpoints
+# and redeliver (a change to a delivery) too.
+WEBHOOK_PERMISSIONS = [
+    *(f"{action}_webhookendpoint" for action in ("view", "add", "change", "delete")),
+    "view_webhookdelivery",
+    "change_webhookdelivery",
+    "view_webhookattempt",
+]
 PUBLISHER_PERMISSIONS = [
     *EDITOR_PERMISSIONS,
     "publish_term",
     "delete_term",
     "delete_termdraft",
+    *WEBHOOK_PERMISSIONS,
 ]
 ROLES = {EDITOR: EDITOR_PERMISSIONS, PUBLISHER: PUBLISHER_PERMISSIONS}
 

@@ -1,10 +1,13 @@
 """Liveness, readiness and the 503 that replaces a 500 while the database is unreachable."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, ProgrammingError, connection
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 API = "/api/v1"
 
@@ -23,12 +26,47 @@ def test_liveness_answers_without_touching_the_database(client, path):
 
 @pytest.mark.parametrize("path", READY)
 def test_readiness_reports_a_reachable_database(client, db, django_assert_max_num_queries, path):
-    with django_assert_max_num_queries(1):
+    # The database, the task queue's table, the workers' heartbeats.
+    with django_assert_max_num_queries(3):
         response = client.get(path)
 
     assert response.status_code == 200
     # With REDIS_URL set (as in CI), Redis is reported too.
-    assert response.json() | {"cache": "ok"} == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() | {"cache": "ok"} == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "task_queue": "ok",
+        "task_worker": "never seen",
+    }
+
+
+def test_readiness_says_when_a_worker_was_last_seen(client, db):
+    from terms import webhooks
+
+    webhooks.heartbeat("worker-1")
+
+    assert client.get("/readyz").json()["task_worker"].startswith("seen ")
+
+
+def test_readiness_notes_a_silent_worker_without_failing(client, db):
+    from terms.webhook_models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(worker_id="gone", seen_at=timezone.now() - timedelta(hours=1))
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["task_worker"].startswith("not seen since ")
+
+
+def test_readiness_answers_503_naming_the_task_queue_when_its_table_is_missing(client, db):
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute(f"DROP TABLE {DBTaskResult._meta.db_table}")
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["task_queue"].startswith("unavailable: ")
+    assert response.json()["database"] == "ok"
 
 
 def failing(error):
@@ -83,6 +121,7 @@ def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
 
     assert response.status_code == 503
     assert response.json()["database"].startswith("unavailable: connection to server failed")
+    assert response.json()["task_queue"].startswith("unavailable: ")
 
 
 def test_other_database_errors_stay_500(client, database_bug):
