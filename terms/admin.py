@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from terms import diffs, health, linking, rendering, roles, textformat, versions, writing
 from terms.admin_history import HistoryAdminMixin
+from terms.admin_markdown import MarkdownPreviewAdminMixin
 from terms.admin_workflow import WorkflowAdminMixin
 from terms.importers import (
     MAX_UPLOAD_BYTES,
@@ -144,12 +146,22 @@ class TermAdminForm(forms.ModelForm):
 
 class ProviderEquivalentForm(forms.ModelForm):
     former_names = LinesField(
-        required=False, help_text=ProviderEquivalent._meta.get_field("former_names").help_text
+        required=False,
+        help_text=ProviderEquivalent._meta.get_field("former_names").help_text,
+        widget=forms.Textarea(attrs={"rows": 1, "cols": 14}),
     )
 
     class Meta:
         model = ProviderEquivalent
         fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
+        # Narrow inputs, so that every column fits a laptop's width (tests/test_browser_term_form).
+        widgets = {
+            "service": forms.TextInput(attrs={"size": 14}),
+            "note": forms.TextInput(attrs={"size": 14}),
+            "url": forms.URLInput(attrs={"size": 14}),
+            "verified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "position": forms.NumberInput(attrs={"class": "position-input"}),
+        }
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -206,11 +218,17 @@ class CappedInline:
 
 
 # The caps of the text format and the API, so that every term exports and imports again.
+# Children take a row or two each: short texts side by side, long ones a few lines high.
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+
 class UseCaseInline(CappedInline, admin.StackedInline):
     model = UseCase
     extra = 0
     max_num = textformat.MAX_ITEMS[textformat.USE_CASES]
-    fields = [("organization", "position"), "title", "description", "outcome"]
+    fields = [("organization", "title", "position"), ("description", "outcome")]
+    classes = ["collapse"]  # opened by the editor, or by an error in it
+    formfield_overrides = {models.TextField: {"widget": SHORT_TEXT}}
 
 
 class ProviderEquivalentInline(CappedInline, admin.TabularInline):
@@ -220,12 +238,26 @@ class ProviderEquivalentInline(CappedInline, admin.TabularInline):
     max_num = textformat.MAX_ITEMS[textformat.EQUIVALENTS]
     fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "provider":
+            # The four providers are set up once: the add, change and delete icons beside
+            # each row's select would only cost the width the other columns need.
+            field.widget = field.widget.widget
+        return field
+
 
 class FAQInline(CappedInline, admin.StackedInline):
     model = FAQ
     extra = 0
     max_num = textformat.MAX_ITEMS[textformat.FAQS]
     fields = [("question", "position"), "answer"]
+    formfield_overrides = {models.TextField: {"widget": SHORT_TEXT}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "question":
+            kwargs["widget"] = forms.TextInput(attrs={"size": 70})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.action(description="Download selected terms as text entries (.zip)")
@@ -304,7 +336,7 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, MarkdownPreviewAdminMixin, admin.ModelAdmin):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "status", "category", "difficulty", "updated_at"]
@@ -321,25 +353,28 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["related_terms", "see_also"]
     date_hierarchy = "updated_at"
     actions = [download_entries, *WorkflowAdminMixin.WORKFLOW_ACTIONS]
+    save_on_top = True
+    # What every edit touches first; the rarely changed parts fold away (and open on an error).
     fieldsets = [
         (
             None,
             {
                 "fields": [
-                    "name",
-                    "slug",
+                    ("name", "slug"),
+                    ("category", "difficulty"),
                     "aliases",
-                    "category",
-                    "difficulty",
                     "definition",
                     "opened_version",
                 ]
             },
         ),
-        ("Links", {"fields": ["related_terms", "see_also"]}),
-        ("Provider coverage", {"fields": ["no_equivalent_on"]}),
+        ("Links", {"fields": ["related_terms", "see_also"], "classes": ["collapse"]}),
+        ("Provider coverage", {"fields": ["no_equivalent_on"], "classes": ["collapse"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
+
+    class Media:
+        js = ["js/admin-markdown-preview.js"]
 
     # Each view's saves and deletes, inlines and all, are one batch: links are rendered and
     # search reindexed once, and the term's version counts up once, as changed by the editor.

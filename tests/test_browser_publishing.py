@@ -35,7 +35,7 @@ def test_an_editor_drafts_and_submits_and_a_publisher_publishes(
         alice.fill("#id_definition", "An edge cache keeps copies near readers. It is fast.")
         alice.select_option("#id_category", label="Storage")
         alice.select_option("#id_difficulty", "beginner")
-        alice.get_by_role("button", name="Save and continue editing").click()
+        alice.get_by_role("button", name="Save and continue editing").first.click()
         alice.wait_for_load_state()
         term = Term.objects.get(name="Edge Cache")
         assert term.status == Status.DRAFT
