@@ -136,6 +136,16 @@ def version_of(pk, version_id):
     return _version(row) if row else None
 
 
+def changes_since(pk, number):
+    """FieldChanges from term `pk`'s recorded version `number` (its version stamp) to its
+    latest, or None when no version with that number was recorded."""
+    found = versions_of(pk)
+    old = next((v for v in found if v.number == number), None)
+    if old is None or not found:
+        return None
+    return compare(old, found[0])
+
+
 class Names:
     """Names of the terms, categories and providers some versions refer to by id."""
 
