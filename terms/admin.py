@@ -11,27 +11,19 @@ from django.db import models
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import diffs, health, linking, rendering, roles, textformat, versions, writing
+from terms import diffs, health, linking, rendering, textformat, versions, writing
 from terms.admin_history import HistoryAdminMixin
+from terms.admin_import import ImportAdminMixin
 from terms.admin_markdown import MarkdownPreviewAdminMixin
 from terms.admin_workflow import WorkflowAdminMixin
-from terms.importers import (
-    MAX_UPLOAD_BYTES,
-    ImportFailed,
-    export_term,
-    import_entries,
-    parse_sources,
-    upload_sources,
-)
+from terms.importers import export_term
 from terms.models import (
     FAQ,
     Category,
     Provider,
     ProviderEquivalent,
     Source,
-    Status,
     Term,
     UseCase,
 )
@@ -164,51 +156,6 @@ class ProviderEquivalentForm(forms.ModelForm):
         }
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(file, initial) for file in files]
-
-
-class ImportForm(forms.Form):
-    files = MultipleFileField(
-        label="Entry files", help_text="One or more .txt entries, or .zip archives of them."
-    )
-    dry_run = forms.BooleanField(
-        label="Preview only", required=False, initial=True, help_text="Report; write nothing."
-    )
-    rename = forms.BooleanField(
-        label="Rename existing terms",
-        required=False,
-        help_text="Let an entry rename the stored term it matches (Café for Cafe, or a change "
-        "of letter case). Without it such an import is refused; the preview lists them.",
-    )
-    status = forms.ChoiceField(
-        label="Status",
-        required=False,
-        choices=[("", "New terms published, existing ones unchanged"), *Status.choices],
-        help_text="What the imported terms become. Publishing needs the Publisher role; an "
-        "Editor's new terms are drafts.",
-    )
-
-
-# Multipart framing around the files: boundaries, headers and the form's other fields.
-MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 2**20
-
-
-def _content_length(request):
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
 class CappedInline:
     """Refuses more forms than max_num, as a crafted POST may send (Django only hides the
     "Add another" link)."""
@@ -336,7 +283,13 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, MarkdownPreviewAdminMixin, admin.ModelAdmin):
+class TermAdmin(
+    WorkflowAdminMixin,
+    HistoryAdminMixin,
+    ImportAdminMixin,
+    MarkdownPreviewAdminMixin,
+    admin.ModelAdmin,
+):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "status", "category", "difficulty", "updated_at"]
@@ -405,10 +358,8 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, MarkdownPreviewAdminMixin
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(csrf_exempt(self.import_view))
         health_view = self.admin_site.admin_view(self.health_view)
         return [
-            path("import/", view, name="terms_term_import"),
             path("health/", health_view, name="terms_term_health"),
             *super().get_urls(),
         ]
@@ -436,54 +387,6 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, MarkdownPreviewAdminMixin
             "term_count": Term.objects.count(),
         }
         return TemplateResponse(request, "admin/terms/term/health.html", context)
-
-    def import_view(self, request):
-        """Upload entry files: preview what would change, or import them all or nothing.
-
-        CSRF is checked only once the upload's size is known to be under the cap: checking it
-        first would read the whole body.
-        """
-        if not (
-            request.user.has_perm("terms.add_term") and request.user.has_perm("terms.change_term")
-        ):
-            raise PermissionDenied
-        if request.method == "POST" and _content_length(request) > MAX_UPLOAD_REQUEST_BYTES:
-            errors = [f"the upload is over {MAX_UPLOAD_BYTES // 2**20} MiB; nothing was read"]
-            response = self._import_page(request, ImportForm(), errors=errors)
-            response.status_code = 413
-            return response
-        return csrf_protect(self._import)(request)
-
-    def _import(self, request):
-        form = ImportForm(request.POST or None, request.FILES or None)
-        report = errors = dry_run = None
-        if request.method == "POST" and form.is_valid():
-            dry_run = form.cleaned_data["dry_run"]
-            try:
-                entries = parse_sources(upload_sources(form.cleaned_data["files"]))
-                report = import_entries(
-                    entries,
-                    dry_run=dry_run,
-                    rename=form.cleaned_data["rename"],
-                    status=form.cleaned_data["status"] or None,
-                    may_publish=roles.can_publish(request.user),
-                    by=request.user,
-                )
-            except ImportFailed as exc:
-                errors = exc.errors
-        return self._import_page(request, form, report=report, errors=errors, dry_run=dry_run)
-
-    def _import_page(self, request, form, report=None, errors=None, dry_run=None):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import entries",
-            "form": form,
-            "report": report,
-            "errors": errors,
-            "dry_run": dry_run,
-        }
-        return TemplateResponse(request, "admin/terms/term/import.html", context)
 
 
 @admin.register(Category)
