@@ -68,14 +68,14 @@ class HistoryAdminMixin:
     def history_view(self, request, object_id, extra_context=None):
         """Every recorded version of the term: who, when, from where, what changed."""
         term = self._term(request, object_id)
-        found = history.versions_of(term.pk)
-        changed = history.summaries(found)
-        rows = [{"version": v, "changed": changed[v.id]} for v in found]
+        page, found = history.history_page(term.pk, request.GET.get("page"))
+        rows = [{"version": v, "changed": changed} for v, changed in found]
         context = self._context(
             request,
             f"History of “{term}”",
             term=term,
             rows=rows,
+            page=page,
             can_revert=self.has_change_permission(request, term),
             **(extra_context or {}),
         )
