@@ -37,6 +37,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from terms import api_errors, page_cache, probes, roles, serializers, versions, writing
+from terms.api_trash import TrashViewSet
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -456,6 +457,7 @@ router.register("terms", TermViewSet, basename="term")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("equivalents", EquivalentViewSet, basename="equivalent")
+router.register("trash", TrashViewSet, basename="trash")
 
 urlpatterns = [
     # The schema is the code's, not the content's: it needs no database, not even the page

@@ -94,12 +94,19 @@ ERROR_SCHEMAS = {
 }
 ERROR_DESCRIPTIONS = {
     "400": ("ValidationError", "Invalid parameters or payload; messages by field path."),
-    "401": ("Error", "Writes need a token (`Authorization: Token <key>`) or a session."),
-    "403": ("Error", "Signed in, but without the model permission this change needs."),
+    "401": (
+        "Error",
+        "Writes and the trash need a token (`Authorization: Token <key>`) or a session.",
+    ),
+    "403": ("Error", "Signed in, but without the model permission this needs."),
     "404": ("Error", "No such object, or a page past the end."),
     "413": ("Error", "The body is over the size limit."),
     "429": ("Error", "Over the rate limit; `Retry-After` says how many seconds to wait."),
 }
+
+
+# Paths whose reads too need credentials (terms.api_trash: Publishers only).
+PRIVATE_PATHS = ("/api/v1/trash/",)
 
 
 def document_errors(result, generator, request, public):
@@ -115,6 +122,8 @@ def document_errors(result, generator, request, public):
                 codes.add("400")
             if method in {"post", "put", "patch", "delete"}:
                 codes |= {"401", "403"} | ({"400", "413"} if method != "delete" else set())
+            if path_.startswith(PRIVATE_PATHS):
+                codes |= {"401", "403"}
             # Errors come in the negotiated format: text for `?format=txt`.
             as_text = "text/plain" in operation["responses"].get("200", {}).get("content", {})
             for code in sorted(codes):
@@ -149,7 +158,9 @@ def document_list_caps(result, generator, request, public):
 def document_public_reads(result, generator, request, public):
     """Spectacular hook: reads need no credentials (DjangoModelPermissionsOrAnonReadOnly),
     which drf-spectacular cannot tell from that permission class."""
-    for operations in result["paths"].values():
+    for path_, operations in result["paths"].items():
+        if path_.startswith(PRIVATE_PATHS):
+            continue
         for method, operation in operations.items():
             security = operation.get("security")
             if method in {"get", "head"} and security is not None and {} not in security:
