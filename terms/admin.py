@@ -7,22 +7,17 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from terms import diffs, health, linking, rendering, roles, textformat, versions, writing
+from terms import diffs, health, linking, rendering, textformat, versions, writing
 from terms.admin_history import HistoryAdminMixin
+from terms.admin_import import ImportAdminMixin
+from terms.admin_markdown import MarkdownPreviewAdminMixin
 from terms.admin_workflow import WorkflowAdminMixin
-from terms.importers import (
-    MAX_UPLOAD_BYTES,
-    ImportFailed,
-    export_term,
-    import_entries,
-    parse_sources,
-    upload_sources,
-)
+from terms.importers import export_term
 from terms.models import (
     FAQ,
     Category,
@@ -30,7 +25,6 @@ from terms.models import (
     ProviderEquivalent,
     SlugRedirect,
     Source,
-    Status,
     Term,
     UseCase,
 )
@@ -145,57 +139,22 @@ class TermAdminForm(forms.ModelForm):
 
 class ProviderEquivalentForm(forms.ModelForm):
     former_names = LinesField(
-        required=False, help_text=ProviderEquivalent._meta.get_field("former_names").help_text
+        required=False,
+        help_text=ProviderEquivalent._meta.get_field("former_names").help_text,
+        widget=forms.Textarea(attrs={"rows": 1, "cols": 14}),
     )
 
     class Meta:
         model = ProviderEquivalent
         fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(file, initial) for file in files]
-
-
-class ImportForm(forms.Form):
-    files = MultipleFileField(
-        label="Entry files", help_text="One or more .txt entries, or .zip archives of them."
-    )
-    dry_run = forms.BooleanField(
-        label="Preview only", required=False, initial=True, help_text="Report; write nothing."
-    )
-    rename = forms.BooleanField(
-        label="Rename existing terms",
-        required=False,
-        help_text="Let an entry rename the stored term it matches (Café for Cafe, or a change "
-        "of letter case). Without it such an import is refused; the preview lists them.",
-    )
-    status = forms.ChoiceField(
-        label="Status",
-        required=False,
-        choices=[("", "New terms published, existing ones unchanged"), *Status.choices],
-        help_text="What the imported terms become. Publishing needs the Publisher role; an "
-        "Editor's new terms are drafts.",
-    )
-
-
-# Multipart framing around the files: boundaries, headers and the form's other fields.
-MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 2**20
-
-
-def _content_length(request):
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+        # Narrow inputs, so that every column fits a laptop's width (tests/test_browser_term_form).
+        widgets = {
+            "service": forms.TextInput(attrs={"size": 14}),
+            "note": forms.TextInput(attrs={"size": 14}),
+            "url": forms.URLInput(attrs={"size": 14}),
+            "verified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "position": forms.NumberInput(attrs={"class": "position-input"}),
+        }
 
 
 class CappedInline:
@@ -207,11 +166,17 @@ class CappedInline:
 
 
 # The caps of the text format and the API, so that every term exports and imports again.
+# Children take a row or two each: short texts side by side, long ones a few lines high.
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+
 class UseCaseInline(CappedInline, admin.StackedInline):
     model = UseCase
     extra = 0
     max_num = textformat.MAX_ITEMS[textformat.USE_CASES]
-    fields = [("organization", "position"), "title", "description", "outcome"]
+    fields = [("organization", "title", "position"), ("description", "outcome")]
+    classes = ["collapse"]  # opened by the editor, or by an error in it
+    formfield_overrides = {models.TextField: {"widget": SHORT_TEXT}}
 
 
 class ProviderEquivalentInline(CappedInline, admin.TabularInline):
@@ -221,12 +186,26 @@ class ProviderEquivalentInline(CappedInline, admin.TabularInline):
     max_num = textformat.MAX_ITEMS[textformat.EQUIVALENTS]
     fields = ["provider", "service", "note", "url", "former_names", "verified_on", "position"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "provider":
+            # The four providers are set up once: the add, change and delete icons beside
+            # each row's select would only cost the width the other columns need.
+            field.widget = field.widget.widget
+        return field
+
 
 class FAQInline(CappedInline, admin.StackedInline):
     model = FAQ
     extra = 0
     max_num = textformat.MAX_ITEMS[textformat.FAQS]
     fields = [("question", "position"), "answer"]
+    formfield_overrides = {models.TextField: {"widget": SHORT_TEXT}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "question":
+            kwargs["widget"] = forms.TextInput(attrs={"size": 70})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.action(description="Download selected terms as text entries (.zip)")
@@ -305,7 +284,13 @@ def input_snapshot(form, formsets):
 
 
 @admin.register(Term)
-class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class TermAdmin(
+    WorkflowAdminMixin,
+    HistoryAdminMixin,
+    ImportAdminMixin,
+    MarkdownPreviewAdminMixin,
+    admin.ModelAdmin,
+):
     form = TermAdminForm
     inlines = [UseCaseInline, ProviderEquivalentInline, FAQInline]
     list_display = ["name", "status", "category", "difficulty", "updated_at"]
@@ -322,25 +307,28 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["related_terms", "see_also"]
     date_hierarchy = "updated_at"
     actions = [download_entries, *WorkflowAdminMixin.WORKFLOW_ACTIONS]
+    save_on_top = True
+    # What every edit touches first; the rarely changed parts fold away (and open on an error).
     fieldsets = [
         (
             None,
             {
                 "fields": [
-                    "name",
-                    "slug",
+                    ("name", "slug"),
+                    ("category", "difficulty"),
                     "aliases",
-                    "category",
-                    "difficulty",
                     "definition",
                     "opened_version",
                 ]
             },
         ),
-        ("Links", {"fields": ["related_terms", "see_also"]}),
-        ("Provider coverage", {"fields": ["no_equivalent_on"]}),
+        ("Links", {"fields": ["related_terms", "see_also"], "classes": ["collapse"]}),
+        ("Provider coverage", {"fields": ["no_equivalent_on"], "classes": ["collapse"]}),
     ]
     change_list_template = "admin/terms/term/change_list.html"
+
+    class Media:
+        js = ["js/admin-markdown-preview.js"]
 
     # Each view's saves and deletes, inlines and all, are one batch: links are rendered and
     # search reindexed once, and the term's version counts up once, as changed by the editor.
@@ -371,10 +359,8 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(csrf_exempt(self.import_view))
         health_view = self.admin_site.admin_view(self.health_view)
         return [
-            path("import/", view, name="terms_term_import"),
             path("health/", health_view, name="terms_term_health"),
             *super().get_urls(),
         ]
@@ -402,54 +388,6 @@ class TermAdmin(WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
             "term_count": Term.objects.count(),
         }
         return TemplateResponse(request, "admin/terms/term/health.html", context)
-
-    def import_view(self, request):
-        """Upload entry files: preview what would change, or import them all or nothing.
-
-        CSRF is checked only once the upload's size is known to be under the cap: checking it
-        first would read the whole body.
-        """
-        if not (
-            request.user.has_perm("terms.add_term") and request.user.has_perm("terms.change_term")
-        ):
-            raise PermissionDenied
-        if request.method == "POST" and _content_length(request) > MAX_UPLOAD_REQUEST_BYTES:
-            errors = [f"the upload is over {MAX_UPLOAD_BYTES // 2**20} MiB; nothing was read"]
-            response = self._import_page(request, ImportForm(), errors=errors)
-            response.status_code = 413
-            return response
-        return csrf_protect(self._import)(request)
-
-    def _import(self, request):
-        form = ImportForm(request.POST or None, request.FILES or None)
-        report = errors = dry_run = None
-        if request.method == "POST" and form.is_valid():
-            dry_run = form.cleaned_data["dry_run"]
-            try:
-                entries = parse_sources(upload_sources(form.cleaned_data["files"]))
-                report = import_entries(
-                    entries,
-                    dry_run=dry_run,
-                    rename=form.cleaned_data["rename"],
-                    status=form.cleaned_data["status"] or None,
-                    may_publish=roles.can_publish(request.user),
-                    by=request.user,
-                )
-            except ImportFailed as exc:
-                errors = exc.errors
-        return self._import_page(request, form, report=report, errors=errors, dry_run=dry_run)
-
-    def _import_page(self, request, form, report=None, errors=None, dry_run=None):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import entries",
-            "form": form,
-            "report": report,
-            "errors": errors,
-            "dry_run": dry_run,
-        }
-        return TemplateResponse(request, "admin/terms/term/import.html", context)
 
 
 @admin.register(SlugRedirect)

@@ -68,14 +68,14 @@ class HistoryAdminMixin:
     def history_view(self, request, object_id, extra_context=None):
         """Every recorded version of the term: who, when, from where, what changed."""
         term = self._term(request, object_id)
-        found = history.versions_of(term.pk)
-        changed = history.summaries(found)
-        rows = [{"version": v, "changed": changed[v.id]} for v in found]
+        page, found = history.history_page(term.pk, request.GET.get("page"))
+        rows = [{"version": v, "changed": changed} for v, changed in found]
         context = self._context(
             request,
             f"History of “{term}”",
             term=term,
             rows=rows,
+            page=page,
             can_revert=self.has_change_permission(request, term),
             **(extra_context or {}),
         )
@@ -139,6 +139,31 @@ class HistoryAdminMixin:
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_trash": self.has_delete_permission(request)}
         return super().changelist_view(request, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Move a term to the trash, refused if it changed since the version the asking page
+        showed (the change form's Delete link names it; else the confirmation page's)."""
+        term = self.get_object(request, unquote(object_id))
+        if term is None or not self.has_delete_permission(request, term):
+            return super().delete_view(request, object_id, extra_context)
+        if request.method == "POST":
+            opened = _int(request.POST.get("opened_version"))
+            if opened is not None:
+                try:
+                    versions.check(term.pk, opened)  # holds the term until the move is done
+                except versions.VersionConflict as exc:
+                    self.message_user(
+                        request, f"{exc} Nothing was moved to the trash.", messages.ERROR
+                    )
+                    url = reverse("admin:terms_term_delete", args=[term.pk])
+                    return redirect(f"{url}?version={opened}")
+            return super().delete_view(request, object_id, extra_context)
+        context = {**(extra_context or {}), "opened_version": term.version}
+        opened = _int(request.GET.get("version"))
+        if opened is not None and opened != term.version:
+            context["conflict"] = versions.stamp(term.pk)
+            context["conflict_changes"] = history.changes_since(term.pk, opened)
+        return super().delete_view(request, object_id, context)
 
     def delete_model(self, request, obj):
         writing.trash_term(obj)

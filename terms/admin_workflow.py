@@ -9,11 +9,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from terms import publishing, roles
+from terms import diffs, publishing, roles
 from terms.drafts import TermDraft
 from terms.models import Status, Term
 
@@ -147,10 +148,49 @@ class WorkflowAdminMixin:
 
 
 class TermDraftForm(forms.ModelForm):
+    # The draft's version when the editor opened it: saving over a newer one is refused.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = TermDraft
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 40, "class": "vLargeTextField"})}
+
+    conflict = None  # the newer TermDraft, when saving was refused
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if self.instance.pk is None or opened is None:
+            return cleaned
+        # Locked until the admin's transaction ends, so no save slips in between.
+        current = (
+            TermDraft.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .filter(pk=self.instance.pk)
+            .first()
+        )
+        if current is not None and current.version != opened:
+            self.conflict = current
+            # Shown again, the form carries the newer version: saving once more, having read
+            # the differences, replaces it deliberately.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("opened_version")] = current.version
+            who = current.updated_by.get_username() if current.updated_by else "someone"
+            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
+            raise forms.ValidationError(
+                "This draft was changed by %(who)s at %(when)s since you opened it. Nothing "
+                "was saved. Your text is kept below, and the differences to the saved draft "
+                "are listed above it; save again to replace that draft with yours.",
+                code="stale_version",
+                params={"who": who, "when": when},
+            )
+        return cleaned
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -169,8 +209,24 @@ class TermDraftAdmin(admin.ModelAdmin):
     list_display = ["term", "status", "publish_at", "created_by", "updated_at"]
     list_filter = ["status"]
     readonly_fields = ["term", "status", "publish_at"]
-    fields = ["term", "status", "publish_at", "text"]
+    fields = ["term", "status", "publish_at", "text", "opened_version"]
     change_form_template = "admin/terms/termdraft/change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        obj.version = F("version") + 1
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.conflict is not None:
+            yours = form.data.get(form.add_prefix("text"), "")
+            context["conflict"] = form.conflict
+            context["conflict_changes"] = [
+                diffs.FieldChange("Entry text", diffs.word_diff(form.conflict.text, yours), None)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
         return False  # begun from the published term's form ("Start a draft")

@@ -49,6 +49,7 @@ from terms import (
     writing,
 )
 from terms.api_sync import SyncView
+from terms.api_trash import TrashViewSet
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -487,6 +488,7 @@ router.register(
     "webhooks/deliveries", api_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
 )
 router.register("webhooks", api_webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("trash", TrashViewSet, basename="trash")
 
 urlpatterns = [
     # The schema is the code's, not the content's: it needs no database, not even the page

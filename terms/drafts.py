@@ -30,6 +30,17 @@ class TermDraft(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Counted up by every save of the text: an editor's form that opened an older one is
+    # refused (terms.admin_workflow.TermDraftForm), as the term's own form is.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-updated_at", "pk"]

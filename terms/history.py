@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import reversion
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from reversion.models import Version
@@ -115,14 +116,35 @@ def _version(row):
     )
 
 
-def versions_of(pk):
-    """Every recorded version of term `pk`, newest first."""
-    rows = (
+def _rows(pk):
+    return (
         Version.objects.get_for_object_reference(Term, pk)
         .select_related("revision__user", "revision__source")
         .order_by("-revision__date_created", "-pk")
     )
-    return [_version(row) for row in rows]
+
+
+def versions_of(pk):
+    """Every recorded version of term `pk`, newest first."""
+    return [_version(row) for row in _rows(pk)]
+
+
+# Versions per history page: what one page's diffs cost stays the same however long the
+# history grows.
+PER_PAGE = 50
+
+
+def history_page(pk, number, per_page=None):
+    """(a Paginator Page of term `pk`'s versions newest first, [(TermVersion, labels of what
+    it changed)] for that page). `number` past the end gives the last page."""
+    per_page = per_page or PER_PAGE
+    page = Paginator(_rows(pk), per_page).get_page(number)
+    offset = page.start_index() - 1 if page.paginator.count else 0
+    # One version more than the page: the one before its oldest, to say what that changed.
+    found = [_version(row) for row in _rows(pk)[offset : offset + per_page + 1]]
+    changed = summaries(found)
+    shown = found[:per_page]
+    return page, [(v, changed[v.id]) for v in shown]
 
 
 def version_of(pk, version_id):
@@ -134,6 +156,16 @@ def version_of(pk, version_id):
         .first()
     )
     return _version(row) if row else None
+
+
+def changes_since(pk, number):
+    """FieldChanges from term `pk`'s recorded version `number` (its version stamp) to its
+    latest, or None when no version with that number was recorded."""
+    found = versions_of(pk)
+    old = next((v for v in found if v.number == number), None)
+    if old is None or not found:
+        return None
+    return compare(old, found[0])
 
 
 class Names:

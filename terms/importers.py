@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from terms import redirects, textformat, writing
+from terms import diffs, redirects, textformat, writing
 from terms.models import Category, Provider, SlugRedirect, Source, Status, Term
 
 MAX_UPLOAD_BYTES = 20 * 2**20
@@ -51,6 +51,8 @@ class ImportReport:
     categories_created: list[str] = field(default_factory=list)
     # (stored name, name in the entry) of each existing term the import renames.
     renamed: list[tuple[str, str]] = field(default_factory=list)
+    # {name in the entry: terms.diffs FieldChanges} of each updated term, stored → imported.
+    changes: dict[str, list] = field(default_factory=dict)
 
 
 def entry_files(paths):
@@ -407,6 +409,8 @@ def _write(entries, plan, dry_run, rename, status, by=None):
                 continue
             (report.updated if term else report.created).append(entry.name)
             fields = {"status": status or Status.PUBLISHED} if term is None or status else {}
+            if term is not None:
+                report.changes[entry.name] = _changes(term, expected, status)
             written = _write_term(term, expected, categories, plan.providers, fields)
             changed.append((written, expected))
         # Relations last: they may point at terms this import creates.
@@ -423,6 +427,33 @@ def _write(entries, plan, dry_run, rename, status, by=None):
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def entry_snapshot(entry):
+    """An Entry as terms.diffs compares versions (the text format holds no provider gaps)."""
+    return diffs.snapshot(
+        name=entry.name,
+        slug=entry.slug,
+        aliases=entry.aliases,
+        category=entry.category,
+        difficulty=entry.difficulty,
+        definition=entry.definition,
+        related_terms=[link.name for link in entry.related],
+        see_also=[link.name for link in entry.see_also],
+        no_equivalent_on=[],
+        use_cases=[vars(u) for u in entry.use_cases],
+        equivalents=[vars(e) for e in entry.equivalents],
+        faqs=[vars(f) for f in entry.faqs],
+    )
+
+
+def _changes(term, expected, status):
+    """What importing `expected` changes of the stored `term`: its status, then its content."""
+    changes = diffs.compare(entry_snapshot(entry_for_term(term)), entry_snapshot(expected))
+    if status and status != term.status:
+        old, new = Status(term.status).label, Status(status).label
+        changes.insert(0, diffs.FieldChange("Status", diffs.word_diff(old, new), None))
+    return changes
 
 
 def _ids_by_name(names):

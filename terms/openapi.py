@@ -98,17 +98,18 @@ ERROR_DESCRIPTIONS = {
     "400": ("ValidationError", "Invalid parameters or payload; messages by field path."),
     "401": (
         "Error",
-        "Writes and webhooks need a token (`Authorization: Token <key>`) or a session.",
+        "Writes, webhooks and the trash need a token (`Authorization: Token <key>`) or a session.",
     ),
-    "403": ("Error", "Signed in, but without the model permission this change needs."),
+    "403": ("Error", "Signed in, but without the model permission this needs."),
     "404": ("Error", "No such object, or a page past the end."),
     "413": ("Error", "The body is over the size limit."),
     "429": ("Error", "Over the rate limit; `Retry-After` says how many seconds to wait."),
 }
 
 
-# Staff with the webhook permissions only, reads included (terms.api_webhooks).
-STAFF_ONLY = "/api/v1/webhooks/"
+# Paths whose reads too need credentials: webhooks (staff with their permissions,
+# terms.api_webhooks) and the trash (Publishers, terms.api_trash).
+PRIVATE_PATHS = ("/api/v1/webhooks/", "/api/v1/trash/")
 
 
 def document_errors(result, generator, request, public):
@@ -124,7 +125,7 @@ def document_errors(result, generator, request, public):
                 codes.add("400")
             if method in {"post", "put", "patch", "delete"}:
                 codes |= {"401", "403"} | ({"400", "413"} if method != "delete" else set())
-            if path_.startswith(STAFF_ONLY):
+            if path_.startswith(PRIVATE_PATHS):
                 codes |= {"401", "403"}
             # Errors come in the negotiated format: text for `?format=txt`.
             as_text = "text/plain" in operation["responses"].get("200", {}).get("content", {})
@@ -161,7 +162,7 @@ def document_public_reads(result, generator, request, public):
     """Spectacular hook: reads need no credentials (DjangoModelPermissionsOrAnonReadOnly),
     which drf-spectacular cannot tell from that permission class."""
     for path_, operations in result["paths"].items():
-        if path_.startswith(STAFF_ONLY):
+        if path_.startswith(PRIVATE_PATHS):
             continue
         for method, operation in operations.items():
             security = operation.get("security")

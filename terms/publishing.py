@@ -105,7 +105,9 @@ def start_draft(term, by=None):
     draft = pending_draft(term)
     if draft is None:
         live = Term.objects.with_related().get(pk=term.pk)
-        draft = TermDraft.objects.create(term=term, text=importers.export_term(live), created_by=by)
+        draft = TermDraft.objects.create(
+            term=term, text=importers.export_term(live), created_by=by, updated_by=by
+        )
     return draft
 
 

@@ -41,11 +41,11 @@ def test_two_editors_race_and_the_second_keeps_their_input(
         bob.goto(url)
 
         alice.fill("#id_definition", "Alice rewrote this definition. Objects live in buckets.")
-        alice.get_by_role("button", name="Save", exact=True).click()
+        alice.get_by_role("button", name="Save", exact=True).first.click()
         alice.wait_for_url("**/admin/terms/term/")
 
         bob.fill("#id_aliases", "Bucket store\nBlob store")
-        bob.get_by_role("button", name="Save", exact=True).click()
+        bob.get_by_role("button", name="Save", exact=True).first.click()
         bob.wait_for_load_state()
 
         conflict = bob.locator(".version-conflict")
@@ -60,7 +60,7 @@ def test_two_editors_race_and_the_second_keeps_their_input(
         assert stored.aliases == term.aliases
 
         # Having read the differences, Bob saves again: his version wins, deliberately.
-        bob.get_by_role("button", name="Save", exact=True).click()
+        bob.get_by_role("button", name="Save", exact=True).first.click()
         bob.wait_for_url("**/admin/terms/term/")
         assert Term.objects.get(pk=term.pk).aliases == ["Bucket store", "Blob store"]
     finally:

@@ -1,5 +1,5 @@
 """The editorial journey in a real browser: an Editor writes a draft, previews it and
-submits it; a Publisher publishes it; readers then see it."""
+submits it; a Publisher publishes it; readers then see it; a bad edit is reverted."""
 
 import pytest
 
@@ -21,7 +21,16 @@ def member(django_user_model, username, role):
     return user
 
 
-def test_an_editor_drafts_and_submits_and_a_publisher_publishes(
+def new_reader_sees(browser, url):
+    context, page = open_page(browser)
+    try:
+        page.goto(url)
+        return page.inner_text("main")
+    finally:
+        context.close()
+
+
+def test_an_editor_drafts_and_submits_and_a_publisher_publishes_and_reverts(
     browser, site, django_user_model, tmp_path
 ):
     member(django_user_model, "alice", roles.EDITOR)
@@ -35,7 +44,7 @@ def test_an_editor_drafts_and_submits_and_a_publisher_publishes(
         alice.fill("#id_definition", "An edge cache keeps copies near readers. It is fast.")
         alice.select_option("#id_category", label="Storage")
         alice.select_option("#id_difficulty", "beginner")
-        alice.get_by_role("button", name="Save and continue editing").click()
+        alice.get_by_role("button", name="Save and continue editing").first.click()
         alice.wait_for_load_state()
         term = Term.objects.get(name="Edge Cache")
         assert term.status == Status.DRAFT
@@ -56,6 +65,23 @@ def test_an_editor_drafts_and_submits_and_a_publisher_publishes(
         bob.wait_for_load_state()
         assert "Status: Published" in bob.inner_text("#workflow-heading")
         assert reader.goto(site + "/terms/edge-cache/").status == 200
+
+        # A hasty rewrite goes live; the Publisher puts the reviewed version back.
+        bob.fill("#id_definition", "A hasty rewrite that nobody reviewed.")
+        with bob.expect_navigation():
+            bob.get_by_role("button", name="Save and continue editing").first.click()
+        assert "was changed successfully" in bob.inner_text(".messagelist")
+        # A new reader each time: a reader's browser may keep a page for PAGE_MAX_AGE.
+        assert "hasty rewrite" in new_reader_sees(browser, site + "/terms/edge-cache/")
+
+        bob.get_by_role("link", name="History").click()
+        bob.wait_for_url(f"**/admin/terms/term/{term.pk}/history/")
+        # Newest first: the rewrite, then the published version, whose button comes first.
+        with bob.expect_navigation():
+            bob.get_by_role("button", name="Revert to this version").first.click()
+        assert "is back as version" in bob.inner_text(".messagelist")
+        text = new_reader_sees(browser, site + "/terms/edge-cache/")
+        assert "keeps copies near readers" in text and "hasty rewrite" not in text
     finally:
         alice_context.close()
         bob_context.close()

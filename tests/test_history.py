@@ -1,6 +1,8 @@
 """A term's history: recorded on every write path, compared side by side, reverted."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -154,6 +156,46 @@ def test_the_history_page_lists_versions_with_who_when_source_and_what_changed(
     text = response.content.decode()
     assert "alice" in text and "Admin" in text and "Definition" in text
     assert text.count('name="old"') == len(history.versions_of(edited.pk))
+
+
+def edited_times(term, times, alice):
+    for i in range(times):
+        edit(term, by=alice, source=Source.ADMIN, definition=f"Definition number {i}. Short.")
+
+
+def test_a_long_history_is_paged_newest_first(term, alice, monkeypatch):
+    monkeypatch.setattr(history, "PER_PAGE", 5)
+    edited_times(term, 11, alice)
+    recorded = history.versions_of(term.pk)
+    pages = -(-len(recorded) // 5)
+    client = session(alice)
+
+    first = client.get(history_url(term))
+    assert [row["version"].number for row in first.context["rows"]] == [
+        v.number for v in recorded[:5]
+    ]
+    assert f"Page 1 of {pages} ({len(recorded)} versions)" in first.content.decode()
+    # The oldest row of a page still says what it changed, from the next page's newest.
+    assert first.context["rows"][-1]["changed"] == ["Definition"]
+
+    last = client.get(history_url(term) + f"?page={pages}")
+    assert [row["version"].number for row in last.context["rows"]] == [
+        v.number for v in recorded[(pages - 1) * 5 :]
+    ]
+    assert last.context["rows"][-1]["changed"] is None  # the first recorded version
+    assert "Revert to this version" in last.content.decode()
+
+
+def test_the_history_pages_query_count_does_not_grow_with_the_history(term, alice, monkeypatch):
+    monkeypatch.setattr(history, "PER_PAGE", 5)
+    client = session(alice)
+    counts = []
+    for times in (10, 30):
+        edited_times(term, times, alice)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(history_url(term) + "?page=2").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 14
 
 
 def test_the_history_page_of_a_missing_term_is_404(alice):

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from terms import writing
 from terms.models import Status, Term
 from tests.conftest import make_category, make_term
 
@@ -25,6 +26,9 @@ MATRIX = {
     "API: change a draft": (401, 403, 200, 200, 200),
     "API: change a published term": (401, 403, 403, 200, 200),
     "API: delete a term": (401, 403, 403, 204, 204),
+    "API: list the trash": (401, 403, 403, 200, 200),
+    "API: restore from the trash": (401, 403, 403, 200, 200),
+    "API: delete from the trash for good": (401, 403, 403, 204, 204),
     "admin: open a draft's form": (302, 403, 200, 200, 200),
     "admin: save a published term": (302, 403, 403, 302, 302),
     "admin: submit for review": (302, 403, 302, 302, 302),
@@ -113,6 +117,14 @@ def do(action, web, api):
             return api.patch(url, {"aliases": ["LT"]}, format="json").status_code
         case "API: delete a term":
             return api.delete(f"/api/v1/terms/{live.slug}/").status_code
+        case "API: list the trash":
+            return api.get("/api/v1/trash/").status_code
+        case "API: restore from the trash":
+            writing.trash_term(live)
+            return api.post(f"/api/v1/trash/{live.slug}/restore/").status_code
+        case "API: delete from the trash for good":
+            writing.trash_term(live)
+            return api.delete(f"/api/v1/trash/{live.slug}/").status_code
         case "admin: open a draft's form":
             return web.get(admin_change).status_code
         case "admin: save a published term":
