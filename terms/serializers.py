@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from terms import textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
@@ -67,7 +68,8 @@ class StrictURLField(StrictStringMixin, serializers.URLField):
 
 
 class WriteSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only."""
+    """A ModelSerializer whose text fields take strings only, and which refuses a key that is
+    not a field it writes (`difficutly`, `definition_html`) rather than dropping it."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -76,6 +78,22 @@ class WriteSerializer(serializers.ModelSerializer):
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
     }
+
+    def to_internal_value(self, data):
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(data) - writable) if isinstance(data, dict) else []
+        errors = {
+            key: [ErrorDetail("Not a field you can write here.", code="unknown_field")]
+            for key in unknown
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Reported with the other fields' errors, not instead of them.
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class CategorySummarySerializer(serializers.ModelSerializer):
@@ -105,12 +123,10 @@ def iso_datetime(value):
 
 
 class FastReadMixin:
-    """The declared fields document the shape; `represent` builds it by hand.
-
-    Building DRF fields for every nested child is most of the cost of a term's JSON, so
-    the hot read paths write plain dicts. The endpoint tests and the schemathesis run
-    check that both agree.
-    """
+    # The declared fields document the shape; `represent` builds it by hand. Building DRF
+    # fields for every nested child is most of the cost of a term's JSON, so the hot read
+    # paths write plain dicts. The endpoint tests and the schemathesis run check that both
+    # agree. (A comment, not a docstring: the schema would show it to integrators.)
 
     def to_representation(self, instance):
         return self.represent(instance, self._web_url)
@@ -124,6 +140,8 @@ def _link(term, web_url):
 
 
 class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
+    """A term as lists give it; its detail URL gives everything."""
+
     url = WebUrlField()
     category = CategorySummarySerializer(read_only=True)
     aliases = serializers.ListField(
@@ -175,6 +193,8 @@ class FAQSerializer(serializers.ModelSerializer):
 
 
 class TermDetailSerializer(TermSummarySerializer):
+    """Everything about a term, children in their editorial order."""
+
     definition = serializers.CharField(read_only=True, help_text="Markdown source.")
     definition_html = serializers.CharField(
         read_only=True, help_text="The definition rendered to sanitised HTML."
@@ -338,13 +358,6 @@ class EquivalentResultSerializer(serializers.Serializer):
 
 
 # Writes
-
-
-class PreconditionFailedSerializer(serializers.Serializer):
-    """The answer to a write whose If-Match names an older version of the term."""
-
-    detail = serializers.CharField()
-    current_etag = serializers.CharField(help_text="The term's ETag now.")
 
 
 class ProviderSlugField(serializers.SlugRelatedField):
