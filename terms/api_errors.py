@@ -108,6 +108,14 @@ def csrf_failure(request, reason=""):
     return csrf.csrf_failure(request, reason)
 
 
+def bad_request(request, exception):
+    """Django's handler400 (a Host not in ALLOWED_HOSTS, a malformed request), in JSON under
+    /api/."""
+    if request.path.startswith("/api/"):
+        return json_error(status.HTTP_400_BAD_REQUEST, "bad_request", "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request):
     """Django's handler500, in JSON under /api/."""
     if request.path.startswith("/api/"):

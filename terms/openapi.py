@@ -333,6 +333,15 @@ CONDITIONAL_GET = [
 ]
 
 
+# What no single operation can state: answers to methods and URLs the schema does not list.
+API_NOTES = """
+
+Every error has one shape, the `Error` schema: `{"errors": [{"code", "field", "message"}]}`.
+A method a URL does not take is answered `405` (`method_not_allowed`) with an `Allow`
+header, and a URL no operation has `404` (`not_found`), both in that shape. Request bodies
+are JSON (`Content-Type: application/json`); any other type is `415`."""
+
+
 def _header(name):
     return {"schema": {"type": "string"}, "description": HEADERS[name]}
 
@@ -377,6 +386,7 @@ def document_errors(result, generator, request, public):
     """Spectacular hook: every operation's error responses in the one `Error` shape, the
     headers each answer carries, and 304 for conditional reads."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    result["info"]["description"] += API_NOTES
     for path_, operations in result["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]

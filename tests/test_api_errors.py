@@ -264,3 +264,22 @@ def test_public_descriptions_hold_no_code_notes(api):
         for name in ("TermSummary", "TermDetail")
     ]
     assert not any("`represent`" in text for text in descriptions)
+
+
+def test_the_schema_says_what_answers_methods_and_urls_it_does_not_list(api):
+    description = api.get(f"{API}/schema/", {"format": "json"}).json()["info"]["description"]
+    assert "`405`" in description and "`404`" in description
+
+
+def test_a_host_the_site_does_not_serve_gets_a_400_in_the_shape(db):
+    response = Client().get(f"{API}/terms/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert codes(response) == [("bad_request", None)]
+
+
+def test_a_host_the_site_does_not_serve_gets_a_page_outside_the_api(db):
+    response = Client().get("/terms/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
