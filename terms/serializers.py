@@ -68,8 +68,9 @@ class StrictURLField(StrictStringMixin, serializers.URLField):
 
 
 class WriteSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only, and which refuses a key that is
-    not a field it writes (`difficutly`, `definition_html`) rather than dropping it."""
+    # A ModelSerializer whose text fields take strings only, and which refuses a key that is
+    # not a field it writes (`difficutly`, `definition_html`) rather than dropping it. (A
+    # comment: the schema would show a docstring to integrators as each body's description.)
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
