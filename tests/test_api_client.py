@@ -135,6 +135,9 @@ def test_the_client_gets_a_term_in_the_text_format(anonymous, glossary):
 
     stored = Term.objects.with_related().get(slug="model-training")
     assert text == export_term(stored)
+    # The same entry as `?format=txt` on the detail URL gives, for clients that build URLs.
+    http = anonymous.get_httpx_client()
+    assert http.get("/api/v1/terms/model-training/", params={"format": "txt"}).text == text
 
 
 def write_request(generated, **fields):
