@@ -762,6 +762,12 @@ def test_term_detail_takes_six_queries_whatever_its_children(
     assert len(response.json()["related_terms"]) == 9
 
 
+def test_term_text_takes_the_details_six_queries(api, busy_glossary, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        response = api.get(f"{API}/terms/busy-00/text/")
+    assert response.content.decode().startswith("Busy 00\n")
+
+
 def test_term_detail_with_token_adds_one_query(
     reader_api, busy_glossary, django_assert_max_num_queries
 ):
