@@ -499,6 +499,21 @@ class TermWriteSerializer(WriteSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Linked slugs that name no term are reported with the fields' errors, not only
+            # once those are fixed (`validate` runs on valid fields alone).
+            valid_links = {
+                field: data[field]
+                for field in self.LINKS
+                if isinstance(data, dict) and field in data and field not in exc.detail
+            }
+            raise serializers.ValidationError(
+                {**exc.detail, **self._resolve_links(valid_links)}
+            ) from None
+
     def _resolve_links(self, attrs):
         """Replace the slugs of related_terms and see_also by terms; errors for bad ones."""
         fields = [field for field in ("related_terms", "see_also") if field in attrs]
@@ -508,9 +523,11 @@ class TermWriteSerializer(WriteSerializer):
         for field in fields:
             for i, slug in enumerate(attrs[field]):
                 if slug not in found:
-                    errors[f"{field}[{i}]"] = [f"No term has the slug “{slug}”."]
+                    message = f"No term has the slug “{slug}”."
+                    errors[f"{field}[{i}]"] = [ErrorDetail(message, code="does_not_exist")]
                 elif self.instance is not None and found[slug].pk == self.instance.pk:
-                    errors[f"{field}[{i}]"] = ["A term cannot point to itself."]
+                    message = "A term cannot point to itself."
+                    errors[f"{field}[{i}]"] = [ErrorDetail(message, code="self_link")]
             attrs[field] = [found.get(slug) for slug in attrs[field]]
         return errors
 

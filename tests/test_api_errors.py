@@ -280,3 +280,14 @@ def test_a_host_the_site_does_not_serve_gets_a_page_outside_the_api(db):
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_unknown_linked_slugs_are_reported_with_the_field_errors(editor_api, term):
+    body = payload(faqs=[{"question": "Q?"}], related_terms=["model-training", "nope"])
+
+    response = editor_api.post(f"{API}/terms/", body, format="json")
+
+    assert sorted(codes(response)) == [
+        ("does_not_exist", "related_terms[1]"),
+        ("required", "faqs[0].answer"),
+    ]
