@@ -3,8 +3,9 @@
 import logging
 
 from django.db import InterfaceError, OperationalError, connection
-from django.http import JsonResponse
 from django.template.response import SimpleTemplateResponse
+
+from terms import api_errors
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,10 @@ def database_unavailable(request, exception):
         return None
     logger.warning("database unavailable for %s: %s", request.path, exception)
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"detail": "The glossary's database is unavailable; try again shortly."},
-            status=503,
+        response = api_errors.json_error(
+            503,
+            "database_unavailable",
+            "The glossary's database is unavailable; try again shortly.",
         )
     else:
         # A page that needs nothing from the database, rendered now.

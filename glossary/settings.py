@@ -299,12 +299,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "terms.pagination.PageNumberWithSizePagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "terms.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "terms.api_errors.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    "EXCEPTION_HANDLER": "terms.api_errors.exception_handler",
+    # JSON only: a term is a nested document, which a form or multipart body cannot carry
+    # (generated clients sent PATCH as multipart and doubled list items). Others get 415.
+    "DEFAULT_PARSER_CLASSES": ["terms.api_errors.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Counted in the default cache: per process with LocMem, shared across workers with Redis.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -338,6 +337,9 @@ SPECTACULAR_SETTINGS = {
         "terms.openapi.document_list_caps",
         "terms.openapi.document_public_reads",
         "terms.openapi.document_empty_filters",
+        "terms.openapi.document_fields",
+        "terms.openapi.document_examples",
+        "terms.openapi.document_one_type_per_operation",
     ],
 }
 

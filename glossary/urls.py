@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("terms.urls")),
 ]
 
+handler400 = "terms.api_errors.bad_request"
 handler404 = "terms.views.page_not_found"
 handler500 = "terms.api_errors.server_error"

@@ -20,7 +20,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -30,14 +29,13 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework import permissions, renderers, status, viewsets
-from rest_framework.exceptions import APIException, ParseError, PermissionDenied, ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import APIView
 
 from terms import (
-    api_errors,
     api_webhooks,
     changes,
     page_cache,
@@ -69,9 +67,9 @@ class TermTextRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, str):
             return data
-        # An error (404, 429, ...): its message, readable as text.
-        if isinstance(data, dict) and "detail" in data:
-            return f"{data['detail']}\n"
+        # An error (404, 429, ...): its messages, readable as text.
+        if isinstance(data, dict) and "errors" in data:
+            return "".join(f"{e['message']}\n" for e in data["errors"])
         return f"{data}\n"
 
 
@@ -90,14 +88,10 @@ class PreconditionFailed(APIException):
 
     def __init__(self, current_etag):
         self.current_etag = current_etag
+        self.extra = {"current_etag": current_etag}  # beside `errors` in the body
         super().__init__(
-            {
-                "detail": (
-                    "The term changed since the version your If-Match names. GET it again, "
-                    "apply your change to it, and send its ETag."
-                ),
-                "current_etag": current_etag,
-            }
+            "The term changed since the version your If-Match names. GET it again, apply "
+            "your change to it, and send its ETag."
         )
 
 
@@ -116,10 +110,6 @@ ETAG = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="The term's version; send it back in If-Match to change the term safely.",
     response=[200, 201],
-)
-STALE = OpenApiResponse(
-    serializers.PreconditionFailedSerializer,
-    description="If-Match names an older version of the term; nothing was changed.",
 )
 
 
@@ -140,8 +130,8 @@ SLUG = OpenApiParameter(
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
-            "`?format=txt` or `Accept: text/plain` gives the entry in the glossary's text "
-            "format instead."
+            "`Accept: text/plain` (or `?format=txt`) gives the entry in the glossary's text "
+            "format instead; `/api/v1/terms/{slug}/text/` always does."
         ),
         responses={
             (200, "application/json"): serializers.TermDetailSerializer,
@@ -166,14 +156,14 @@ SLUG = OpenApiParameter(
         summary="Replace a term",
         description="Lists left out of the payload keep their stored items.",
         request=serializers.TermWriteSerializer,
-        responses={200: serializers.TermDetailSerializer, 412: STALE},
+        responses={200: serializers.TermDetailSerializer},
     ),
     partial_update=extend_schema(
         parameters=[SLUG, IF_MATCH, ETAG],
         summary="Change part of a term",
         description="Only the fields given change; a list given replaces the stored one.",
         request=serializers.TermWriteSerializer,
-        responses={200: serializers.TermDetailSerializer, 412: STALE},
+        responses={200: serializers.TermDetailSerializer},
     ),
     destroy=extend_schema(
         parameters=[SLUG, IF_MATCH],
@@ -182,7 +172,7 @@ SLUG = OpenApiParameter(
             "Moves the term to the trash: it is gone from every read at once, and an editor "
             "can restore it, children and relations included, from the admin."
         ),
-        responses={204: None, 412: STALE},
+        responses={204: None},
     ),
 )
 class TermViewSet(viewsets.ModelViewSet):
@@ -239,6 +229,18 @@ class TermViewSet(viewsets.ModelViewSet):
         public = not self._sees_unpublished()
         stamps = [changes.latest_at(public), *(term.changed_at for term in self.paginator.page)]
         return set_last_modified(response, stamps)
+
+    @extend_schema(
+        parameters=[SLUG, ETAG],
+        summary="Get a term in the text format",
+        description="The entry exactly as `export_glossary` writes it, ready to import.",
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    @action(detail=True, renderer_classes=[TermTextRenderer], filter_backends=[])
+    def text(self, request, *args, **kwargs):
+        # A URL of its own: a generated client parses an operation's answer by its first
+        # documented type, so `retrieve` alone cannot give it JSON and text.
+        return self.retrieve(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         # The term page's five precompiled queries: building the ORM's SQL cost more than
@@ -389,7 +391,7 @@ class ProviderViewSet(ReadOnlyAPI):
         return providers
 
 
-class EquivalentViewSet(viewsets.ViewSet):
+class EquivalentLookup(APIView):
     """Map a service on one provider to the same thing on the others."""
 
     permission_classes = [permissions.AllowAny]
@@ -403,10 +405,11 @@ class EquivalentViewSet(viewsets.ViewSet):
             "or words in its note (`EKS` finds Amazon Elastic Kubernetes Service's term); "
             "`matched_on` says which, and results come in that order, then by term name."
         ),
+        operation_id="equivalents_lookup",
         parameters=[serializers.EquivalentLookupSerializer],
         responses={200: serializers.EquivalentResultSerializer},
     )
-    def list(self, request):
+    def get(self, request):
         lookup = serializers.EquivalentLookupSerializer(data=request.query_params)
         lookup.is_valid(raise_exception=True)
         provider, service = lookup.validated_data["provider"], lookup.validated_data["service"]
@@ -434,39 +437,6 @@ class EquivalentViewSet(viewsets.ViewSet):
         return Response(serializers.EquivalentResultSerializer(data, context=context).data)
 
 
-def exception_handler(exc, context):
-    """DRF's handler, with validation errors keyed by field path (`use_cases[1].outcome`);
-    a body that does not parse is a 400 of the same shape."""
-    exc = api_errors.as_api_exception(exc)
-    response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, ValidationError):
-        response.data = flatten_errors(response.data)
-    elif response is not None and isinstance(exc, ParseError):
-        response.data = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]}
-    return response
-
-
-def flatten_errors(errors, prefix=""):
-    """{"use_cases": [{}, {"outcome": [msg]}]} -> {"use_cases[1].outcome": [msg]}."""
-    if isinstance(errors, dict):
-        items = errors.items()
-    elif isinstance(errors, list) and any(isinstance(e, (dict, list)) for e in errors):
-        items = enumerate(errors)
-    else:
-        messages = errors if isinstance(errors, list) else [errors]
-        return {prefix or "non_field_errors": messages}
-    flat = {}
-    for key, value in items:
-        if isinstance(key, int):
-            path = f"{prefix}[{key}]"
-        elif key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
-            path = prefix  # a nested list's own errors (too many items) are the list's
-        else:
-            path = f"{prefix}.{key}" if prefix else str(key)
-        flat.update(flatten_errors(value, path))
-    return flat
-
-
 # Swagger UI (split view: its init script comes from our origin) runs under the site's
 # CSP as is. ReDoc injects styles and starts its search worker from a blob: it alone
 # gets those two relaxations.
@@ -482,7 +452,6 @@ router = DefaultRouter()
 router.register("terms", TermViewSet, basename="term")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("providers", ProviderViewSet, basename="provider")
-router.register("equivalents", EquivalentViewSet, basename="equivalent")
 # Deliveries first: their prefix would otherwise read as an endpoint's id.
 router.register(
     "webhooks/deliveries", api_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
@@ -499,5 +468,7 @@ urlpatterns = [
     path("health/", probes.live, name="health"),
     path("sync/", SyncView.as_view(), name="sync"),
     path("health/ready/", probes.ready, name="health-ready"),
+    # One object per lookup, not a collection: a view of its own, not a router's list.
+    path("equivalents/", EquivalentLookup.as_view(), name="equivalents"),
     *router.urls,
 ]

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from terms import redirects, textformat, writing
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
@@ -67,7 +68,9 @@ class StrictURLField(StrictStringMixin, serializers.URLField):
 
 
 class WriteSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only."""
+    # A ModelSerializer whose text fields take strings only, and which refuses a key that is
+    # not a field it writes (`difficutly`, `definition_html`) rather than dropping it. (A
+    # comment: the schema would show a docstring to integrators as each body's description.)
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -76,6 +79,22 @@ class WriteSerializer(serializers.ModelSerializer):
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
     }
+
+    def to_internal_value(self, data):
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(data) - writable) if isinstance(data, dict) else []
+        errors = {
+            key: [ErrorDetail("Not a field you can write here.", code="unknown_field")]
+            for key in unknown
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Reported with the other fields' errors, not instead of them.
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class CategorySummarySerializer(serializers.ModelSerializer):
@@ -105,12 +124,10 @@ def iso_datetime(value):
 
 
 class FastReadMixin:
-    """The declared fields document the shape; `represent` builds it by hand.
-
-    Building DRF fields for every nested child is most of the cost of a term's JSON, so
-    the hot read paths write plain dicts. The endpoint tests and the schemathesis run
-    check that both agree.
-    """
+    # The declared fields document the shape; `represent` builds it by hand. Building DRF
+    # fields for every nested child is most of the cost of a term's JSON, so the hot read
+    # paths write plain dicts. The endpoint tests and the schemathesis run check that both
+    # agree. (A comment, not a docstring: the schema would show it to integrators.)
 
     def to_representation(self, instance):
         return self.represent(instance, self._web_url)
@@ -124,6 +141,8 @@ def _link(term, web_url):
 
 
 class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
+    """A term as lists give it; its detail URL gives everything."""
+
     url = WebUrlField()
     category = CategorySummarySerializer(read_only=True)
     aliases = serializers.ListField(
@@ -177,6 +196,8 @@ class FAQSerializer(serializers.ModelSerializer):
 
 
 class TermDetailSerializer(TermSummarySerializer):
+    """Everything about a term, children in their editorial order."""
+
     definition = serializers.CharField(read_only=True, help_text="Markdown source.")
     definition_html = serializers.CharField(
         read_only=True, help_text="The definition rendered to sanitised HTML."
@@ -345,13 +366,6 @@ class EquivalentResultSerializer(serializers.Serializer):
 # Writes
 
 
-class PreconditionFailedSerializer(serializers.Serializer):
-    """The answer to a write whose If-Match names an older version of the term."""
-
-    detail = serializers.CharField()
-    current_etag = serializers.CharField(help_text="The term's ETag now.")
-
-
 class ProviderSlugField(serializers.SlugRelatedField):
     """A provider by slug, all providers read once per request rather than once per item."""
 
@@ -496,6 +510,21 @@ class TermWriteSerializer(WriteSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Linked slugs that name no term are reported with the fields' errors, not only
+            # once those are fixed (`validate` runs on valid fields alone).
+            valid_links = {
+                field: data[field]
+                for field in self.LINKS
+                if isinstance(data, dict) and field in data and field not in exc.detail
+            }
+            raise serializers.ValidationError(
+                {**exc.detail, **self._resolve_links(valid_links)}
+            ) from None
+
     def _resolve_links(self, attrs):
         """Replace the slugs of related_terms and see_also by terms; errors for bad ones."""
         fields = [field for field in ("related_terms", "see_also") if field in attrs]
@@ -505,9 +534,11 @@ class TermWriteSerializer(WriteSerializer):
         for field in fields:
             for i, slug in enumerate(attrs[field]):
                 if slug not in found:
-                    errors[f"{field}[{i}]"] = [f"No term has the slug “{slug}”."]
+                    message = f"No term has the slug “{slug}”."
+                    errors[f"{field}[{i}]"] = [ErrorDetail(message, code="does_not_exist")]
                 elif self.instance is not None and found[slug].pk == self.instance.pk:
-                    errors[f"{field}[{i}]"] = ["A term cannot point to itself."]
+                    message = "A term cannot point to itself."
+                    errors[f"{field}[{i}]"] = [ErrorDetail(message, code="self_link")]
             attrs[field] = [found.get(slug) for slug in attrs[field]]
         return errors
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import compare, content_cache, redirects, rendering
+from terms import api_errors, compare, content_cache, redirects, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -490,7 +490,7 @@ def page_not_found(request, exception):
     """A 404 that offers a search and the term names closest to what was asked for; the
     API's unknown URLs answer in JSON, like its own 404s."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return api_errors.not_found(request)
     asked = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
     # The search service, typo correction included: comparing the path with every name
     # read the whole glossary on each 404.

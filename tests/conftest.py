@@ -136,3 +136,13 @@ def committed(transactional_db):
     transaction."""
     for name in ("Nimbus Store", "Nimbus Queue"):
         make_term(name)
+
+
+def error_messages(response):
+    """An API error body (`{"errors": [{code, field, message}]}`) as {field: [messages]};
+    None keys the errors about the request as a whole."""
+    messages = {}
+    for error in response.json()["errors"]:
+        assert set(error) == {"code", "field", "message"}
+        messages.setdefault(error["field"], []).append(error["message"])
+    return messages

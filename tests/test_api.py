@@ -15,7 +15,7 @@ from terms import serializers
 from terms.importers import export_term
 from terms.models import FAQ, Provider, ProviderEquivalent, Term, UseCase
 
-from .conftest import age_content, make_category, make_term
+from .conftest import age_content, error_messages, make_category, make_term
 
 API = "/api/v1"
 
@@ -280,7 +280,7 @@ def test_updated_since_accepts_any_offset_python_does(api, db):
 def test_updated_since_out_of_range_in_utc_is_400(api, db):
     response = api.get(f"{API}/terms/", {"updated_since": "0001-01-01T00:00:00+05:00"})
     assert response.status_code == 400
-    assert "years 1 and 9999" in response.json()["updated_since"][0]
+    assert "years 1 and 9999" in error_messages(response)["updated_since"][0]
 
 
 def test_terms_search_ranks_name_matches_first(api, db):
@@ -340,7 +340,7 @@ def test_unknown_filter_value_is_400_with_a_message(api, db, param, value):
     response = api.get(f"{API}/terms/", {param: value})
 
     assert response.status_code == 400
-    assert response.json()[param][0]
+    assert error_messages(response)[param][0]
 
 
 # Categories, providers, equivalents
@@ -470,7 +470,7 @@ def test_equivalents_need_a_known_provider_and_a_service(api, db):
     response = api.get(f"{API}/equivalents/", {"provider": "ibm"})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"provider", "service"}
+    assert set(error_messages(response)) == {"provider", "service"}
 
 
 def test_a_provider_no_slug_can_be_is_not_found(api, db):
@@ -478,7 +478,7 @@ def test_a_provider_no_slug_can_be_is_not_found(api, db):
     response = api.get(f"{API}/equivalents/", {"provider": "a\x00b", "service": "S3"})
 
     assert response.status_code == 400
-    assert "does not exist" in response.json()["provider"][0]
+    assert "does not exist" in error_messages(response)["provider"][0]
 
 
 def test_a_term_in_a_category_no_slug_can_be_is_refused(editor_api, db):
@@ -486,7 +486,7 @@ def test_a_term_in_a_category_no_slug_can_be_is_refused(editor_api, db):
     response = editor_api.post(f"{API}/terms/", term_payload(category="st\x00rage"), format="json")
 
     assert response.status_code == 400
-    assert "does not exist" in response.json()["category"][0]
+    assert "does not exist" in error_messages(response)["category"][0]
     assert not Term.objects.exists()
 
 
@@ -608,8 +608,8 @@ def test_validation_errors_are_keyed_by_field_path(editor_api, db):
     response = editor_api.post(f"{API}/terms/", payload, format="json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"use_cases[1].outcome", "aliases[1]"}
-    assert response.json()["use_cases[1].outcome"] == ["This field is required."]
+    assert set(error_messages(response)) == {"use_cases[1].outcome", "aliases[1]"}
+    assert error_messages(response)["use_cases[1].outcome"] == ["This field is required."]
 
 
 def test_duplicate_service_in_payload_is_400_not_500(editor_api, db):
@@ -619,21 +619,21 @@ def test_duplicate_service_in_payload_is_400_not_500(editor_api, db):
     response = editor_api.post(f"{API}/terms/", payload, format="json")
 
     assert response.status_code == 400
-    assert "provider_equivalents[1].service" in response.json()
+    assert "provider_equivalents[1].service" in error_messages(response)
 
 
 def test_name_taken_in_another_case_is_400(editor_api, term):
     response = editor_api.post(f"{API}/terms/", term_payload(name="MODEL TRAINING"), format="json")
 
     assert response.status_code == 400
-    assert "name" in response.json()
+    assert "name" in error_messages(response)
 
 
 def test_unknown_related_slug_is_400(editor_api, db):
     response = editor_api.post(f"{API}/terms/", term_payload(see_also=["nope"]), format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"see_also[0]": ["No term has the slug “nope”."]}
+    assert error_messages(response) == {"see_also[0]": ["No term has the slug “nope”."]}
 
 
 def test_a_term_cannot_relate_to_itself(editor_api, term):
@@ -771,6 +771,12 @@ def test_term_detail_takes_six_queries_whatever_its_children(
     assert len(response.json()["related_terms"]) == 9
 
 
+def test_term_text_takes_the_details_six_queries(api, busy_glossary, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        response = api.get(f"{API}/terms/busy-00/text/")
+    assert response.content.decode().startswith("Busy 00\n")
+
+
 def test_term_detail_with_token_adds_one_query(
     reader_api, busy_glossary, django_assert_max_num_queries
 ):
@@ -840,14 +846,18 @@ def test_unknown_api_url_is_a_json_404(api, db):
     response = api.get(f"{API}/terms/not a slug/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "errors": [{"code": "not_found", "field": None, "message": "Not found."}]
+    }
 
 
 def test_unknown_api_version_is_a_json_404(api, db):
     response = api.get("/api/v2/terms/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "errors": [{"code": "not_found", "field": None, "message": "Not found."}]
+    }
 
 
 def test_api_url_without_its_slash_redirects(api, term):

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from terms import importers, rendering, textformat
 from terms.models import Term
-from tests.conftest import make_category, make_term
+from tests.conftest import error_messages, make_category, make_term
 from tests.test_admin import upload
 from tests.test_importers import entry, write
 
@@ -152,7 +152,7 @@ def test_api_refuses_a_child_list_over_its_cap(editor_api, field, item):
     payload = term_payload(**{field: [item] * 51})
     response = editor_api.post("/api/v1/terms/", payload, format="json")
     assert response.status_code == 400
-    assert response.json() == {field: ["Ensure this field has no more than 50 elements."]}
+    assert error_messages(response) == {field: ["Ensure this field has no more than 50 elements."]}
 
 
 def test_schema_documents_the_list_caps(api_schema):
@@ -184,20 +184,29 @@ def test_deeply_nested_json_is_a_json_400(editor_api):
         "POST", "/api/v1/terms/", "[" * 100_000, content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["JSON parse error - nested too deeply"]}
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "parse_error",
+                "field": None,
+                "message": "JSON parse error - nested too deeply",
+            }
+        ]
+    }
 
 
 def test_malformed_json_is_a_400_shaped_as_a_validation_error(editor_api):
     response = editor_api.generic("POST", "/api/v1/terms/", "{bad", content_type="application/json")
     assert response.status_code == 400
-    assert list(response.json()) == ["non_field_errors"]
+    assert [e["code"] for e in response.json()["errors"]] == ["parse_error"]
 
 
 def test_a_json_body_over_the_limit_is_a_json_413(editor_api, settings):
     body = json.dumps(term_payload(definition="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)))
     response = editor_api.generic("POST", "/api/v1/terms/", body, content_type="application/json")
     assert response.status_code == 413
-    assert response.json() == {"detail": "The request body is over the size limit."}
+    assert error_messages(response) == {None: ["The request body is over the size limit."]}
+    assert response.json()["errors"][0]["code"] == "body_too_large"
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
@@ -210,7 +219,9 @@ def test_unsafe_methods_on_unknown_api_paths_get_a_json_404(editor, method, path
     client.force_login(editor)
     response = getattr(client, method)(path, "{}", content_type="application/json")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json()["errors"] == [
+        {"code": "not_found", "field": None, "message": "Not found."}
+    ]
 
 
 def test_a_server_error_under_the_api_is_json(monkeypatch, db):
@@ -222,7 +233,9 @@ def test_a_server_error_under_the_api_is_json(monkeypatch, db):
     monkeypatch.setattr(api.TermViewSet, "list", broken)
     response = Client(raise_request_exception=False).get("/api/v1/terms/")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Server error."}
+    assert response.json()["errors"] == [
+        {"code": "server_error", "field": None, "message": "Server error."}
+    ]
 
 
 def test_a_server_error_on_a_page_stays_html(monkeypatch, db):
@@ -263,7 +276,7 @@ def test_a_number_where_the_schema_says_text_is_refused(editor_api):
     payload = {**term_payload(), "name": 0, "faqs": [{"question": 1, "answer": "A."}]}
     response = editor_api.post("/api/v1/terms/", payload, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_messages(response) == {
         "name": ["Not a valid string."],
         "faqs[0].question": ["Not a valid string."],
     }
@@ -273,7 +286,7 @@ def test_a_number_where_the_schema_says_text_is_refused(editor_api):
 def test_a_page_size_that_is_not_a_whole_number_from_one_is_a_400(client, size):
     response = client.get("/api/v1/terms/", {"page_size": size})
     assert response.status_code == 400
-    assert list(response.json()) == ["page_size"]
+    assert list(error_messages(response)) == ["page_size"]
 
 
 def test_a_page_size_over_the_maximum_lists_the_maximum(client):
@@ -294,7 +307,7 @@ def test_a_csrf_failure_under_the_api_is_json(editor):
     client.force_login(editor)
     response = client.post("/api/v1/health/")
     assert response.status_code == 403
-    assert response.json()["detail"].startswith("CSRF Failed")
+    assert error_messages(response)[None][0].startswith("CSRF Failed")
 
 
 def test_a_csrf_failure_on_a_page_stays_html(editor):

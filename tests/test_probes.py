@@ -99,7 +99,7 @@ def test_api_answers_json_503_with_retry_after_when_the_database_is_unreachable(
 
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
-    assert "unavailable" in json.loads(response.content)["detail"]
+    assert "unavailable" in json.loads(response.content)["errors"][0]["message"]
     assert int(response["Retry-After"]) > 0
 
 
