@@ -9,7 +9,8 @@ its version (terms.versions): a write sent with If-Match and an older one gets 4
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path
+from django.urls import path, re_path
+from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -457,7 +458,20 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("equivalents", EquivalentViewSet, basename="equivalent")
 
-urlpatterns = [
+
+def without_slash(pattern):
+    """`pattern` answering its URL without the trailing slash too, unnamed so that reverse()
+    keeps giving the canonical form: a redirect would drop a write's body and (Django's
+    APPEND_SLASH) a GET's query string."""
+    route = str(pattern.pattern)
+    if isinstance(pattern.pattern, RegexPattern) and route.endswith("/$"):
+        return re_path(route[:-2] + "$", pattern.callback, pattern.default_args)
+    if isinstance(pattern.pattern, RoutePattern) and route.endswith("/"):
+        return path(route[:-1], pattern.callback, pattern.default_args)
+    return None
+
+
+canonical = [
     # The schema is the code's, not the content's: it needs no database, not even the page
     # cache's generation read.
     path("schema/", page_cache.exempt(SpectacularAPIView.as_view()), name="schema"),
@@ -467,3 +481,4 @@ urlpatterns = [
     path("health/ready/", probes.ready, name="health-ready"),
     *router.urls,
 ]
+urlpatterns = canonical + list(filter(None, map(without_slash, canonical)))

@@ -166,3 +166,9 @@ def document_empty_filters(result, generator, request, public):
         if parameter["in"] == "query" and parameter["name"] in TermFilter.base_filters:
             parameter["allowEmptyValue"] = True
     return result
+
+
+def canonical_paths_only(endpoints):
+    """Spectacular preprocessing hook: each URL once, in its canonical form with the slash
+    (terms.api also answers it without, for clients that leave the slash off)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]

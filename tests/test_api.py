@@ -841,13 +841,6 @@ def test_unknown_api_version_is_a_json_404(api, db):
     assert response.json() == {"detail": "Not found."}
 
 
-def test_api_url_without_its_slash_redirects(api, term):
-    response = api.get(f"{API}/terms/model-training")
-
-    assert response.status_code == 301
-    assert response["Location"] == f"{API}/terms/model-training/"
-
-
 @pytest.mark.parametrize(
     "serializer_class", [serializers.TermSummarySerializer, serializers.TermDetailSerializer]
 )
