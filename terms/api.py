@@ -42,6 +42,7 @@ from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
 from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
+from terms.query_params import QueryParamsMixin
 from terms.term_page import term_page
 
 app_name = "api"
@@ -117,13 +118,27 @@ SLUG = OpenApiParameter(
 )
 
 
+FIELDS = OpenApiParameter(
+    "fields",
+    {"type": "array", "items": {"type": "string"}},
+    OpenApiParameter.QUERY,
+    style="form",
+    explode=False,
+    description=(
+        "Only these fields of each object, comma-separated (`name,slug,api_url`); an unknown "
+        "field is a 400 naming it. Left out, every field."
+    ),
+)
+
+
 @extend_schema_view(
     list=extend_schema(
+        parameters=[FIELDS],
         summary="List terms",
         description="Summaries of terms, paginated and filterable; by name unless `ordering`.",
     ),
     retrieve=extend_schema(
-        parameters=[SLUG, ETAG],
+        parameters=[SLUG, ETAG, FIELDS],
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
@@ -172,7 +187,7 @@ SLUG = OpenApiParameter(
         responses={204: None, 412: STALE},
     ),
 )
-class TermViewSet(viewsets.ModelViewSet):
+class TermViewSet(QueryParamsMixin, viewsets.ModelViewSet):
     """Glossary terms."""
 
     queryset = Term.objects.all()
@@ -314,7 +329,7 @@ class TermViewSet(viewsets.ModelViewSet):
         return response
 
 
-class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyAPI(QueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     pagination_class = None  # A handful of rows: one page says it all.
@@ -327,8 +342,8 @@ class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List categories"),
-    retrieve=extend_schema(parameters=[SLUG], summary="Get a category with its terms"),
+    list=extend_schema(parameters=[FIELDS], summary="List categories"),
+    retrieve=extend_schema(parameters=[SLUG, FIELDS], summary="Get a category with its terms"),
 )
 class CategoryViewSet(ReadOnlyAPI):
     """Categories of terms."""
@@ -345,9 +360,9 @@ class CategoryViewSet(ReadOnlyAPI):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List providers"),
+    list=extend_schema(parameters=[FIELDS], summary="List providers"),
     retrieve=extend_schema(
-        parameters=[SLUG], summary="Get a provider with its services and their terms"
+        parameters=[SLUG, FIELDS], summary="Get a provider with its services and their terms"
     ),
 )
 class ProviderViewSet(ReadOnlyAPI):
@@ -363,10 +378,11 @@ class ProviderViewSet(ReadOnlyAPI):
         return providers
 
 
-class EquivalentViewSet(viewsets.ViewSet):
+class EquivalentViewSet(QueryParamsMixin, viewsets.ViewSet):
     """Map a service on one provider to the same thing on the others."""
 
     permission_classes = [permissions.AllowAny]
+    query_parameters = ("provider", "service")
 
     @extend_schema(
         summary="Find a service's equivalents on the other providers",

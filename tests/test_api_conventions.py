@@ -72,3 +72,189 @@ def test_schema_lists_each_url_once_with_its_slash(api, db):
 
     assert f"{API}/terms/" in paths
     assert f"{API}/terms" not in paths
+
+
+# Query parameters
+
+
+def test_unknown_query_parameter_is_a_400_naming_it_and_the_near_miss(api, db):
+    response = api.get(f"{API}/terms/", {"categroy": "storage"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["categroy"]
+    assert "`category`" in response.json()["categroy"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{API}/terms/model-training/", f"{API}/categories/", f"{API}/providers/aws/"],
+)
+def test_every_endpoint_refuses_parameters_it_does_not_read(api, term, url):
+    response = api.get(url, {"foo": "bar"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["foo"]
+
+
+def test_equivalents_refuse_parameters_they_do_not_read(api, db):
+    response = api.get(f"{API}/equivalents/", {"provider": "aws", "service": "S3", "page": 2})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page"]
+
+
+def test_known_parameters_are_accepted(api, term):
+    response = api.get(
+        f"{API}/terms/",
+        {"format": "json", "page": 1, "page_size": 5, "fields": "name", "ordering": "name"},
+    )
+
+    assert response.status_code == 200
+
+
+def test_repeated_parameter_is_a_400_asking_for_commas(api, db):
+    response = api.get(f"{API}/terms/?category=storage&category=ai-ml")
+
+    assert response.status_code == 400
+    assert "comma-separated" in response.json()["category"][0]
+
+
+def test_repeated_ordering_is_a_400_not_the_last_one(api, db):
+    response = api.get(f"{API}/terms/?ordering=-difficulty&ordering=name")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["ordering"]
+
+
+# Filters with several values
+
+
+def test_category_filter_takes_several_slugs(api, db):
+    make_term("In AI", category="ai-ml")
+    make_term("In Storage", category="storage")
+    make_term("In Compute", category="compute")
+
+    response = api.get(f"{API}/terms/", {"category": "storage,ai-ml"})
+
+    assert names(response) == ["In AI", "In Storage"]
+
+
+def test_difficulty_filter_takes_several_levels(api, db):
+    for level in ("beginner", "intermediate", "advanced"):
+        make_term(level.title(), difficulty=level)
+
+    response = api.get(f"{API}/terms/", {"difficulty": "beginner,advanced"})
+
+    assert names(response) == ["Advanced", "Beginner"]
+
+
+def test_provider_filter_takes_several_slugs(api, db):
+    from terms.models import Provider, ProviderEquivalent
+
+    on_aws, on_gcp, _ = make_term("On AWS"), make_term("On GCP"), make_term("Nowhere")
+    ProviderEquivalent.objects.create(
+        term=on_aws, provider=Provider.objects.get(slug="aws"), service="S3", position=0
+    )
+    ProviderEquivalent.objects.create(
+        term=on_gcp, provider=Provider.objects.get(slug="gcp"), service="GCS", position=0
+    )
+
+    response = api.get(f"{API}/terms/", {"provider": "aws,gcp"})
+
+    assert names(response) == ["On AWS", "On GCP"]
+
+
+def test_one_unknown_slug_among_several_is_a_400(api, db):
+    make_term("In AI", category="ai-ml")
+
+    response = api.get(f"{API}/terms/", {"category": "ai-ml,no-such-category"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["category"]
+
+
+def test_search_with_several_categories_finds_in_each(api, db):
+    make_term("Storage Gateway", category="storage")
+    make_term("Gateway Endpoint", category="networking")
+    make_term("API Gateway", category="compute")
+
+    response = api.get(f"{API}/terms/", {"search": "gateway", "category": "storage,networking"})
+
+    assert sorted(names(response)) == ["Gateway Endpoint", "Storage Gateway"]
+
+
+# Ordering
+
+
+@pytest.fixture
+def levels(db):
+    make_term("Zeta", difficulty="advanced")
+    make_term("Alpha", difficulty="advanced")
+    make_term("Mid", difficulty="intermediate")
+    make_term("Start", difficulty="beginner")
+
+
+def test_ordering_by_difficulty_goes_by_level(api, levels):
+    response = api.get(f"{API}/terms/", {"ordering": "difficulty"})
+
+    assert names(response) == ["Start", "Mid", "Alpha", "Zeta"]
+
+
+def test_ordering_fields_combine(api, levels):
+    response = api.get(f"{API}/terms/", {"ordering": "-difficulty,-name"})
+
+    assert names(response) == ["Zeta", "Alpha", "Mid", "Start"]
+
+
+def test_ties_are_broken_by_name(api, db):
+    for name in ["b", "C", "a"]:
+        make_term(name, difficulty="beginner")
+
+    response = api.get(f"{API}/terms/", {"ordering": "-difficulty"})
+
+    assert names(response) == ["a", "b", "C"]
+
+
+def test_ordering_pages_neither_overlap_nor_skip(api, db):
+    for i in range(7):
+        make_term(f"Term {6 - i}", difficulty="beginner")
+
+    pages = [
+        names(api.get(f"{API}/terms/", {"ordering": "difficulty", "page_size": 3, "page": p}))
+        for p in (1, 2, 3)
+    ]
+
+    assert sum(pages, []) == [f"Term {i}" for i in range(7)]
+
+
+# Sparse fieldsets
+
+
+def test_fields_selects_the_fields_of_each_listed_term(api, term):
+    body = api.get(f"{API}/terms/", {"fields": "slug,name"}).json()
+
+    assert body["count"] == 1
+    assert body["results"] == [{"name": "Model Training", "slug": "model-training"}]
+
+
+def test_fields_selects_the_fields_of_a_detail(api, term):
+    body = api.get(f"{API}/terms/model-training/", {"fields": "name,faqs"}).json()
+
+    assert list(body) == ["name", "faqs"]
+    assert len(body["faqs"]) == 3
+
+
+def test_fields_selects_the_fields_of_categories(api, term):
+    body = api.get(f"{API}/categories/", {"fields": "slug"}).json()
+
+    assert body == [{"slug": "ai-ml"}]
+
+
+@pytest.mark.parametrize("fields", ["name,definiton", ",", ""])
+def test_unknown_or_no_field_is_a_400_naming_it(api, term, fields):
+    response = api.get(f"{API}/terms/model-training/", {"fields": fields})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["fields"]
+    if "definiton" in fields:
+        assert "`definiton`" in response.json()["fields"][0]
