@@ -4,7 +4,8 @@ examples of a term, and the error responses every operation can give."""
 TERM_DETAIL_EXAMPLE = {
     "name": "Model Training",
     "slug": "model-training",
-    "url": "https://glossary.example.com/terms/model-training/",
+    "url": "https://glossary.example.com/api/v1/terms/model-training/",
+    "html_url": "https://glossary.example.com/terms/model-training/",
     "definition": "The process of teaching an AI model to recognize patterns by feeding it "
     "labeled data and adjusting its parameters for optimal performance.",
     "definition_html": "<p>The process of teaching an AI model to recognize patterns by "
@@ -48,7 +49,8 @@ TERM_DETAIL_EXAMPLE = {
         {
             "name": "Model Inference",
             "slug": "model-inference",
-            "url": "https://glossary.example.com/terms/model-inference/",
+            "url": "https://glossary.example.com/api/v1/terms/model-inference/",
+            "html_url": "https://glossary.example.com/terms/model-inference/",
         }
     ],
     "see_also": [],

@@ -84,7 +84,8 @@ def test_term_list_items_are_summaries(api, term):
     assert item == {
         "name": "Model Training",
         "slug": "model-training",
-        "url": web(term.get_absolute_url()),
+        "url": web("/api/v1/terms/model-training/"),
+        "html_url": web(term.get_absolute_url()),
         "category": {"slug": "ai-ml", "name": term.category.name},
         "difficulty": "beginner",
         "aliases": ["Training"],
@@ -135,11 +136,12 @@ def test_term_detail_has_every_field(api, term):
     body = api.get(f"{API}/terms/model-training/").json()
 
     assert list(body) == [
-        "name", "slug", "url", "definition", "definition_html", "summary", "category",
+        "name", "slug", "url", "html_url", "definition", "definition_html", "summary", "category",
         "difficulty", "aliases", "use_cases", "provider_equivalents", "faqs", "related_terms",
         "see_also", "status", "created_at", "updated_at",
     ]  # fmt: skip
-    assert body["url"] == web("/terms/model-training/")
+    assert body["url"] == web("/api/v1/terms/model-training/")
+    assert body["html_url"] == web("/terms/model-training/")
     assert body["definition"] == term.definition
     assert body["definition_html"] == term.definition_html
     assert body["category"] == {"slug": "ai-ml", "name": term.category.name}
@@ -193,11 +195,17 @@ def test_term_detail_links_related_terms_and_see_also(api, term):
         {
             "name": "Model Inference",
             "slug": "model-inference",
-            "url": web("/terms/model-inference/"),
+            "url": web("/api/v1/terms/model-inference/"),
+            "html_url": web("/terms/model-inference/"),
         }
     ]
     assert body["see_also"] == [
-        {"name": "Data Drift", "slug": "data-drift", "url": web("/terms/data-drift/")}
+        {
+            "name": "Data Drift",
+            "slug": "data-drift",
+            "url": web("/api/v1/terms/data-drift/"),
+            "html_url": web("/terms/data-drift/"),
+        }
     ]
 
 
@@ -352,7 +360,8 @@ def test_category_list_counts_terms(api, db):
             "slug": "storage",
             "name": make_category("storage").name,
             "description": "",
-            "url": web("/categories/storage/"),
+            "url": web("/api/v1/categories/storage/"),
+            "html_url": web("/categories/storage/"),
             "term_count": 2,
         }
     ]
@@ -535,7 +544,8 @@ def test_editor_creates_a_term_with_its_children_in_one_request(editor_api, db):
         "<p>No: <em>objects</em> have no folders.</p>"
     ]
     assert [t.slug for t in term.related_terms.all()] == ["block-storage"]
-    assert response.json()["url"] == web("/terms/object-storage/")
+    assert response.json()["url"] == web("/api/v1/terms/object-storage/")
+    assert response["Location"] == web("/api/v1/terms/object-storage/")
 
 
 def test_a_created_term_is_found_by_its_services(editor_api, api, db):

@@ -258,3 +258,54 @@ def test_unknown_or_no_field_is_a_400_naming_it(api, term, fields):
     assert list(response.json()) == ["fields"]
     if "definiton" in fields:
         assert "`definiton`" in response.json()["fields"][0]
+
+
+# Links in payloads
+
+
+def test_every_term_carries_its_api_url_and_its_page(api, term):
+    item = api.get(f"{API}/terms/").json()["results"][0]
+
+    assert item["url"] == "http://testserver/api/v1/terms/model-training/"
+    assert item["html_url"] == "http://testserver/terms/model-training/"
+    assert api.get(item["url"]).json()["name"] == "Model Training"
+
+
+def test_categories_and_providers_carry_their_api_url(api, term):
+    category = api.get(f"{API}/categories/").json()[0]
+    provider = api.get(f"{API}/providers/aws/").json()
+
+    assert api.get(category["url"]).json()["slug"] == "ai-ml"
+    assert category["html_url"] == "http://testserver/categories/ai-ml/"
+    assert provider["url"] == "http://testserver/api/v1/providers/aws/"
+    assert provider["html_url"] == "http://testserver/providers/aws/"
+
+
+def test_location_after_create_is_the_api_resource(editor_api, db):
+    make_term("Block Storage", category="storage")
+    payload = {
+        "name": "Object Lock",
+        "definition": "Keeps objects from change. For a while.",
+        "category": "storage",
+        "difficulty": "beginner",
+    }
+
+    response = editor_api.post(f"{API}/terms/", payload, format="json")
+
+    assert response.status_code == 201
+    assert response["Location"] == "http://testserver/api/v1/terms/object-lock/"
+    assert editor_api.get(response["Location"])["Content-Type"] == "application/json"
+
+
+def test_html_in_payloads_links_with_absolute_urls(api, db):
+    from terms.models import FAQ
+
+    make_term("Model Inference")
+    term = make_term("Model Training", definition="Comes before [[Model Inference]]. Then more.")
+    FAQ.objects.create(term=term, question="Where?", answer="See [the list](/terms/).", position=0)
+
+    body = api.get(f"{API}/terms/model-training/").json()
+
+    assert 'href="http://testserver/terms/model-inference/"' in body["definition_html"]
+    assert 'href="http://testserver/terms/"' in body["faqs"][0]["answer_html"]
+    assert 'href="/' not in body["definition_html"] + body["faqs"][0]["answer_html"]
