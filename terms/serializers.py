@@ -18,7 +18,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from terms import textformat, writing
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    Provider,
+    ProviderEquivalent,
+    Status,
+    Term,
+    UseCase,
+    validate_lowercase_slug,
+)
 
 
 def base_url(context):
@@ -474,6 +483,7 @@ class TermWriteSerializer(WriteSerializer):
     slug = StrictSlugField(
         max_length=200,
         required=False,
+        validators=[validate_lowercase_slug],
         help_text="Left out on create: made from the name. Changing it moves the term's URL.",
     )
     category = SlugLookupField(

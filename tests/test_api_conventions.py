@@ -309,3 +309,46 @@ def test_html_in_payloads_links_with_absolute_urls(api, db):
     assert 'href="http://testserver/terms/model-inference/"' in body["definition_html"]
     assert 'href="http://testserver/terms/"' in body["faqs"][0]["answer_html"]
     assert 'href="/' not in body["definition_html"] + body["faqs"][0]["answer_html"]
+
+
+# Slugs
+
+
+def test_api_refuses_an_uppercase_slug_naming_it(editor_api, db):
+    make_term("Block Storage", category="storage")
+    payload = {
+        "name": "Object Lock",
+        "slug": "Object-Lock",
+        "definition": "Keeps objects from change. For a while.",
+        "category": "storage",
+        "difficulty": "beginner",
+    }
+
+    response = editor_api.post(f"{API}/terms/", payload, format="json")
+
+    assert response.status_code == 400
+    assert "“object-lock”, not “Object-Lock”" in response.json()["slug"][0]
+    assert not Term.objects.filter(name="Object Lock").exists()
+
+
+def test_api_refuses_a_slug_changed_to_another_case(editor_api, term):
+    response = editor_api.patch(
+        f"{API}/terms/model-training/", {"slug": "Model-Training"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["slug"]
+
+
+def test_admin_refuses_an_uppercase_slug_on_the_field(client, editor):
+    from tests.test_admin import ADD_URL, term_form
+
+    from .conftest import make_category
+
+    client.force_login(editor)
+    data = term_form(make_category("storage"), slug="Object-Storage")
+
+    response = client.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    assert "“object-storage”" in response.context["adminform"].form.errors["slug"][0]
