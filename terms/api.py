@@ -38,6 +38,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from terms import api_errors, page_cache, probes, roles, serializers, versions, writing
+from terms.api_headers import RateLimitHeadersMixin
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
@@ -187,7 +188,7 @@ FIELDS = OpenApiParameter(
         responses={204: None, 412: STALE},
     ),
 )
-class TermViewSet(QueryParamsMixin, viewsets.ModelViewSet):
+class TermViewSet(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ModelViewSet):
     """Glossary terms."""
 
     queryset = Term.objects.all()
@@ -329,7 +330,7 @@ class TermViewSet(QueryParamsMixin, viewsets.ModelViewSet):
         return response
 
 
-class ReadOnlyAPI(QueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyAPI(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     pagination_class = None  # A handful of rows: one page says it all.
@@ -378,7 +379,7 @@ class ProviderViewSet(ReadOnlyAPI):
         return providers
 
 
-class EquivalentViewSet(QueryParamsMixin, viewsets.ViewSet):
+class EquivalentViewSet(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ViewSet):
     """Map a service on one provider to the same thing on the others."""
 
     permission_classes = [permissions.AllowAny]
@@ -489,10 +490,22 @@ def without_slash(pattern):
 
 canonical = [
     # The schema is the code's, not the content's: it needs no database, not even the page
-    # cache's generation read.
-    path("schema/", page_cache.exempt(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    # cache's generation read. It and its docs are not counted against a client's budget.
+    path(
+        "schema/",
+        page_cache.exempt(SpectacularAPIView.as_view(throttle_classes=[])),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", throttle_classes=[]),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        redoc_csp(SpectacularRedocView.as_view(url_name="api:schema", throttle_classes=[])),
+        name="redoc",
+    ),
     path("health/", probes.live, name="health"),
     path("health/ready/", probes.ready, name="health-ready"),
     *router.urls,

@@ -352,3 +352,145 @@ def test_admin_refuses_an_uppercase_slug_on_the_field(client, editor):
 
     assert response.status_code == 200
     assert "“object-storage”" in response.context["adminform"].form.errors["slug"][0]
+
+
+# Rate-limit headers
+
+
+@pytest.fixture
+def low_rates(monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"}
+    )
+
+
+def rate(response):
+    return [response.get(h) for h in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")]
+
+
+def test_every_answer_says_how_much_of_the_rate_is_left(api, term, low_rates):
+    first = api.get(f"{API}/terms/")
+    second = api.get(f"{API}/terms/model-training/")
+    limited = api.get(f"{API}/categories/")
+
+    assert rate(first)[:2] == ["2", "1"] and 0 < int(rate(first)[2]) <= 60
+    assert rate(second)[:2] == ["2", "0"]
+    assert limited.status_code == 429
+    assert rate(limited)[:2] == ["2", "0"]
+    assert rate(limited)[2] == limited["Retry-After"]
+
+
+def test_a_token_client_sees_the_user_rate(editor_api, term, low_rates):
+    assert rate(editor_api.get(f"{API}/terms/"))[:2] == ["3", "2"]
+
+
+def test_a_write_carries_the_rate_too(editor_api, term, low_rates):
+    response = editor_api.patch(f"{API}/terms/model-training/", {"aliases": []}, format="json")
+
+    assert response.status_code == 200
+    assert rate(response)[:2] == ["3", "2"]
+
+
+@pytest.mark.parametrize("page", ["schema/", "docs/", "redoc/"])
+def test_schema_and_docs_do_not_use_up_the_rate(api, term, low_rates, page):
+    for _ in range(3):
+        assert api.get(f"{API}/{page}").status_code == 200
+
+    assert rate(api.get(f"{API}/terms/"))[:2] == ["2", "1"]
+
+
+def test_a_read_from_the_page_cache_reports_the_rate_without_counting(
+    api, term, low_rates, settings
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    api.get(f"{API}/terms/")
+
+    hit = api.get(f"{API}/terms/")
+
+    assert hit.status_code == 200
+    assert rate(hit)[:2] == ["2", "1"]
+    assert rate(api.get(f"{API}/terms/model-training/"))[:2] == ["2", "0"]
+
+
+# CORS
+
+
+ORIGIN = "https://reader.example"
+APP = "https://app.example"
+
+
+def preflight(client, method, origin=ORIGIN, headers="authorization, content-type"):
+    return client.options(
+        f"{API}/terms/",
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers,
+    )
+
+
+def test_cross_origin_reads_expose_the_headers_clients_follow(api, term):
+    response = api.get(f"{API}/terms/", HTTP_ORIGIN=ORIGIN)
+
+    exposed = {h.strip() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert {"ETag", "Last-Modified", "Location", "Retry-After"} <= exposed
+    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= exposed
+
+
+def test_preflight_allows_conditional_request_headers(api, db):
+    response = preflight(api, "GET", headers="if-none-match")
+
+    allowed = response["Access-Control-Allow-Headers"]
+    assert {"if-none-match", "if-match", "authorization"} <= set(allowed.split(", "))
+
+
+def test_preflight_for_a_write_is_refused_to_an_origin_not_listed(api, db, settings):
+    settings.CORS_WRITE_ORIGINS = [APP]
+
+    methods = preflight(api, "POST")["Access-Control-Allow-Methods"]
+
+    assert "POST" not in methods and "GET" in methods
+
+
+def test_preflight_for_a_write_is_allowed_to_a_listed_origin(api, db, settings):
+    settings.CORS_WRITE_ORIGINS = [APP]
+
+    methods = preflight(api, "PATCH", origin=APP)["Access-Control-Allow-Methods"]
+
+    assert {"POST", "PUT", "PATCH", "DELETE"} <= set(methods.split(", "))
+
+
+def test_no_origin_may_write_by_default(api, db, settings):
+    assert settings.CORS_WRITE_ORIGINS == []
+
+    assert "POST" not in preflight(api, "POST", origin=APP)["Access-Control-Allow-Methods"]
+
+
+def test_a_write_answer_is_readable_by_a_listed_origin_only(editor_api, term, settings):
+    settings.CORS_WRITE_ORIGINS = [APP]
+    url = f"{API}/terms/model-training/"
+
+    listed = editor_api.patch(url, {"aliases": ["A"]}, format="json", HTTP_ORIGIN=APP)
+    other = editor_api.patch(url, {"aliases": ["B"]}, format="json", HTTP_ORIGIN=ORIGIN)
+
+    assert listed["Access-Control-Allow-Origin"] in (APP, "*")
+    assert "Access-Control-Allow-Origin" not in other
+
+
+# Caching
+
+
+def test_head_of_a_list_has_the_etag_of_its_get(api, term):
+    etag = api.get(f"{API}/terms/")["ETag"]
+
+    head = api.head(f"{API}/terms/")
+
+    assert head.status_code == 200 and head["ETag"] == etag
+    assert api.head(f"{API}/terms/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_anonymous_reads_may_be_kept_briefly_and_token_reads_are_private(api, editor_api, term):
+    assert api.get(f"{API}/terms/")["Cache-Control"] == "max-age=60, must-revalidate"
+    assert editor_api.get(f"{API}/terms/")["Cache-Control"] == "private, no-cache"
