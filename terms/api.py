@@ -62,6 +62,13 @@ class TermTextRenderer(renderers.BaseRenderer):
         # An error (404, 429, ...): its message, readable as text.
         if isinstance(data, dict) and "detail" in data:
             return f"{data['detail']}\n"
+        # A 400: each parameter with its messages, a line each.
+        if isinstance(data, dict):
+            return "".join(
+                f"{name}: {message}\n"
+                for name, messages in data.items()
+                for message in (messages if isinstance(messages, list) else [messages])
+            )
         return f"{data}\n"
 
 
@@ -119,27 +126,29 @@ SLUG = OpenApiParameter(
 )
 
 
-FIELDS = OpenApiParameter(
-    "fields",
-    {"type": "array", "items": {"type": "string"}},
-    OpenApiParameter.QUERY,
-    style="form",
-    explode=False,
-    description=(
-        "Only these fields of each object, comma-separated (`name,slug,api_url`); an unknown "
-        "field is a 400 naming it. Left out, every field."
-    ),
-)
+def fields_parameter(serializer_class):
+    """`fields=`, naming the fields of what `serializer_class` gives."""
+    return OpenApiParameter(
+        "fields",
+        {"type": "array", "items": {"type": "string", "enum": serializer_class.Meta.fields}},
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=False,
+        description=(
+            "Only these fields of each object, comma-separated (`name,slug,url`); an unknown "
+            "field is a 400 naming it. Left out or empty, every field."
+        ),
+    )
 
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[FIELDS],
+        parameters=[fields_parameter(serializers.TermSummarySerializer)],
         summary="List terms",
         description="Summaries of terms, paginated and filterable; by name unless `ordering`.",
     ),
     retrieve=extend_schema(
-        parameters=[SLUG, ETAG, FIELDS],
+        parameters=[SLUG, ETAG, fields_parameter(serializers.TermDetailSerializer)],
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
@@ -343,8 +352,13 @@ class ReadOnlyAPI(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ReadOnlyMode
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[FIELDS], summary="List categories"),
-    retrieve=extend_schema(parameters=[SLUG, FIELDS], summary="Get a category with its terms"),
+    list=extend_schema(
+        parameters=[fields_parameter(serializers.CategorySerializer)], summary="List categories"
+    ),
+    retrieve=extend_schema(
+        parameters=[SLUG, fields_parameter(serializers.CategoryDetailSerializer)],
+        summary="Get a category with its terms",
+    ),
 )
 class CategoryViewSet(ReadOnlyAPI):
     """Categories of terms."""
@@ -361,9 +375,12 @@ class CategoryViewSet(ReadOnlyAPI):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[FIELDS], summary="List providers"),
+    list=extend_schema(
+        parameters=[fields_parameter(serializers.ProviderSerializer)], summary="List providers"
+    ),
     retrieve=extend_schema(
-        parameters=[SLUG, FIELDS], summary="Get a provider with its services and their terms"
+        parameters=[SLUG, fields_parameter(serializers.ProviderDetailSerializer)],
+        summary="Get a provider with its services and their terms",
     ),
 )
 class ProviderViewSet(ReadOnlyAPI):

@@ -37,19 +37,17 @@ def check(query_params, known):
 
 
 def chosen_fields(query_params, available):
-    """The fields `fields=` asks for, in the representation's order; None when it is not
-    given. A name the representation does not have is a 400 naming it."""
-    asked = query_params.get(FIELDS)
-    if asked is None:
-        return None
-    names = [name.strip() for name in asked.split(",") if name.strip()]
+    """The fields `fields=` asks for, in the representation's order; None when it names
+    none (every field, as an empty filter filters nothing). A name the representation does
+    not have is a 400 naming it."""
+    names = [name.strip() for name in query_params.get(FIELDS, "").split(",") if name.strip()]
     unknown = [name for name in names if name not in available]
-    if unknown or not names:
+    if unknown:
         listed = ", ".join(f"`{f}`" for f in available)
         wrong = ", ".join(f"`{u}`" for u in unknown)
-        problem = f"No field {wrong} here." if unknown else "Name at least one field."
-        raise ValidationError({FIELDS: [f"{problem} Choose among {listed}."]}, code="invalid")
-    return [name for name in available if name in names]
+        message = f"No field {wrong} here. Choose among {listed}."
+        raise ValidationError({FIELDS: [message]}, code="invalid")
+    return [name for name in available if name in names] or None
 
 
 def select(data, fields):
@@ -92,6 +90,8 @@ class QueryParamsMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if request.method == "OPTIONS" or not hasattr(self, request.method.lower()):
+            return  # a description of the endpoint, or DRF's 405: no parameters are read
         check(request.query_params, self.known_query_parameters())
         if FIELDS in request.query_params and self.action in ("list", "retrieve"):
             self.sparse = chosen_fields(request.query_params, self.sparse_fields_available())

@@ -116,6 +116,15 @@ class StrictURLField(StrictStringMixin, serializers.URLField):
     pass
 
 
+@extend_schema_field({"type": "string", "pattern": "^[-a-z0-9_]+$", "maxLength": 200})
+class LowercaseSlugField(StrictSlugField):
+    """A term's slug as written: lowercase (the schema says so; DRF's pattern allows any
+    case)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=200, validators=[validate_lowercase_slug], **kwargs)
+
+
 class WriteSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose text fields take strings only."""
 
@@ -480,10 +489,8 @@ def _unique_items(items, key, field):
 class TermWriteSerializer(WriteSerializer):
     """A term with its children: lists given in the payload replace the stored ones."""
 
-    slug = StrictSlugField(
-        max_length=200,
+    slug = LowercaseSlugField(
         required=False,
-        validators=[validate_lowercase_slug],
         help_text="Left out on create: made from the name. Changing it moves the term's URL.",
     )
     category = SlugLookupField(

@@ -11,7 +11,10 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import (
+    positive_data_acceptance,
+    response_schema_conformance,
+)
 
 from terms.models import Provider, ProviderEquivalent
 
@@ -40,7 +43,7 @@ BEYOND_THE_SCHEMA = re.compile(
 def positive_data_accepted_but_for_business_rules(ctx, response, case):
     """Schemathesis's positive_data_acceptance, except for a 400 whose every message is one
     of the BEYOND_THE_SCHEMA."""
-    if response.status_code == 400:
+    if response.status_code == 400 and "json" in response.headers.get("content-type", [""])[0]:
         messages = [m for ms in response.json().values() for m in ms]
         if messages and all(BEYOND_THE_SCHEMA.fullmatch(m) for m in messages):
             return None
@@ -85,8 +88,13 @@ def headers(request, glossary, fast_password_hashing, editor):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_operation_honours_the_schema(case, headers):
+    excluded = [positive_data_acceptance]
+    if (case.query or {}).get("fields"):
+        # A sparse fieldset leaves out fields the schema marks required: it says so, in
+        # words, as OpenAPI cannot tie a response's shape to a parameter.
+        excluded.append(response_schema_conformance)
     case.call_and_validate(
         headers=headers,
-        excluded_checks=[positive_data_acceptance],
+        excluded_checks=excluded,
         additional_checks=[positive_data_accepted_but_for_business_rules],
     )
