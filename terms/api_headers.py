@@ -10,7 +10,8 @@ import math
 
 from corsheaders import middleware as cors
 from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.settings import api_settings
 
 LIMIT, REMAINING, RESET = "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"
 RATE_LIMIT_HEADERS = (LIMIT, REMAINING, RESET)
@@ -45,15 +46,32 @@ def from_throttles(throttles):
     return min(states, key=lambda headers: int(headers[REMAINING]), default={})
 
 
+class _CachedReadRequest:
+    """The request as DRF's throttles see it: its user is anonymous (the page cache serves
+    no one else; authentication has not run yet), the rest is the request's."""
+
+    user = AnonymousUser()
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+
 def for_cached_read(request):
-    """The headers of an anonymous read answered from the page cache: the anonymous
-    throttle's count for this client, read and not added to."""
-    throttle = AnonRateThrottle()
-    if throttle.rate is None:
-        return {}
-    key = throttle.cache_format % {"scope": throttle.scope, "ident": throttle.get_ident(request)}
-    history = throttle.cache.get(key, [])
-    return rate_limit(throttle.num_requests, throttle.duration, history, throttle.timer())
+    """The headers of an anonymous read answered from the page cache: the API's throttles'
+    counts for this client, read and not added to."""
+    asking = _CachedReadRequest(request)
+    states = []
+    for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+        throttle = throttle_class()
+        key = throttle.get_cache_key(asking, None) if throttle.rate is not None else None
+        if key is not None:
+            history = throttle.cache.get(key, [])
+            now = throttle.timer()
+            states.append(rate_limit(throttle.num_requests, throttle.duration, history, now))
+    return min(states, key=lambda headers: int(headers[REMAINING]), default={})
 
 
 class RateLimitHeadersMixin:

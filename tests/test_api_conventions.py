@@ -519,3 +519,19 @@ def test_schema_says_written_slugs_are_lowercase(api, db):
 
     slug = schema["components"]["schemas"]["TermWriteRequest"]["properties"]["slug"]
     assert slug["pattern"] == "^[-a-z0-9_]+$"
+
+
+def test_a_cached_read_reports_the_throttle_nearest_its_limit(api, term, settings, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # Anonymous clients are counted by both throttles: here the user rate binds.
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100/minute", "user": "3/minute"}
+    )
+    settings.PAGE_CACHE_SECONDS = 600
+    miss = api.get(f"{API}/terms/")
+
+    hit = api.get(f"{API}/terms/")
+
+    assert rate(miss)[:2] == ["3", "2"]
+    assert rate(hit)[:2] == ["3", "2"]
