@@ -190,6 +190,16 @@ def _cache_call(method, *args):
         return None
 
 
+def _rate_limit_headers(request):
+    # The throttles count in the same cache: one that is down costs the hit its rate-limit
+    # headers, never its answer.
+    try:
+        return api_headers.for_cached_read(request)
+    except Exception:
+        logger.warning("rate-limit counts unavailable", exc_info=True)
+        return {}
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -219,7 +229,7 @@ class PageCacheMiddleware:
             if entry is not None:
                 response = _replayed(entry)
                 if request.path_info.startswith("/api/"):
-                    for name, value in api_headers.for_cached_read(request).items():
+                    for name, value in _rate_limit_headers(request).items():
                         response[name] = value
                 return self.conditional.process_response(request, response)
         response = add_cache_control(self.get_response(request), anonymous)
