@@ -6,8 +6,8 @@ gunicorn app servers (bench.servers.ProductionStack, as `make serve`) serving th
 database, then drives each row with wrk from this separate process for a fixed time and
 concurrency, through one gunicorn directly and through nginx. "Cached" rows ask one URL
 over and over (page cache hits); "uncached" rows ask a URL never asked before on every
-request (an extra query parameter), so every request is a miss that the view renders and
-stores. Every server is the run's own, on ports from --port up, stopped by its PID.
+request (an extra query parameter; for the API, which refuses one, an Origin), so every
+request is a miss that the view renders and stores. Every server is the run's own, on ports from --port up, stopped by its PID.
 
     python -m bench.run [--duration 10s] [--connections 8] [--search-terms 100000]
 """

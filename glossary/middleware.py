@@ -3,7 +3,10 @@
 import logging
 
 from django.db import InterfaceError, OperationalError, connection
+from django.middleware import http
 from django.template.response import SimpleTemplateResponse
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import parse_http_date_safe
 
 from terms import api_errors
 
@@ -53,3 +56,23 @@ def database_unavailable(request, exception):
         response = SimpleTemplateResponse("503.html", status=503).render()
     response["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
+    """Django's, with HEAD answered as GET is: the same ETag (made from the body, which
+    the server drops afterwards), and 304 for a matching If-None-Match."""
+
+    def process_response(self, request, response):
+        if request.method != "HEAD":
+            return super().process_response(request, response)
+        # Only a body the view rendered names the GET's content (the server drops it later).
+        has_body = not response.streaming and response.content
+        if has_body and self.needs_etag(response) and not response.has_header("ETag"):
+            set_response_etag(response)
+        etag = response.get("ETag")
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        if etag or last_modified:
+            return get_conditional_response(
+                request, etag=etag, last_modified=last_modified, response=response
+            )
+        return response

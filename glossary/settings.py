@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,9 +82,9 @@ MIDDLEWARE = [
     "terms.page_cache.PageCacheMiddleware",
     "glossary.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "terms.api_headers.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    "glossary.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -280,12 +281,23 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Read-only GETs of the API may come from any origin; writes need a token, not cookies.
+# Reads of the API may come from any origin; writes (with a token, never cookies) from the
+# origins listed in DJANGO_CORS_WRITE_ORIGINS alone (terms.api_headers.CorsMiddleware).
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-# Browser clients read these on cross-origin reads (conditional requests, back-off).
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+CORS_WRITE_ORIGINS = env_list("DJANGO_CORS_WRITE_ORIGINS")
+# Browser clients send conditional requests and read what they need to follow up.
+CORS_ALLOW_HEADERS = [*cors_default_headers, "if-none-match", "if-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -331,6 +343,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Separate request and response components: writes take slugs, reads give objects.
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["terms.openapi.canonical_paths_only"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "terms.openapi.document_errors",

@@ -9,7 +9,8 @@ its version (terms.versions): a write sent with If-Match and an older one gets 4
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 from django.utils.http import http_date
@@ -46,12 +47,14 @@ from terms import (
     versions,
     writing,
 )
+from terms.api_headers import RateLimitHeadersMixin
 from terms.api_sync import SyncView
 from terms.api_trash import TrashViewSet
 from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
 from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
+from terms.query_params import QueryParamsMixin
 from terms.term_page import term_page
 
 app_name = "api"
@@ -67,9 +70,12 @@ class TermTextRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, str):
             return data
-        # An error (404, 429, ...): its messages, readable as text.
+        # An error (404, 429, a 400's parameters): its messages, a line each, readable as text.
         if isinstance(data, dict) and "errors" in data:
-            return "".join(f"{e['message']}\n" for e in data["errors"])
+            return "".join(
+                f"{e['field']}: {e['message']}\n" if e.get("field") else f"{e['message']}\n"
+                for e in data["errors"]
+            )
         return f"{data}\n"
 
 
@@ -120,13 +126,29 @@ SLUG = OpenApiParameter(
 )
 
 
+def fields_parameter(serializer_class):
+    """`fields=`, naming the fields of what `serializer_class` gives."""
+    return OpenApiParameter(
+        "fields",
+        {"type": "array", "items": {"type": "string", "enum": serializer_class.Meta.fields}},
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=False,
+        description=(
+            "Only these fields of each object, comma-separated (`name,slug,url`); an unknown "
+            "field is a 400 naming it. Left out or empty, every field."
+        ),
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
+        parameters=[fields_parameter(serializers.TermSummarySerializer)],
         summary="List terms",
         description="Summaries of terms, paginated and filterable; by name unless `ordering`.",
     ),
     retrieve=extend_schema(
-        parameters=[SLUG, ETAG],
+        parameters=[SLUG, ETAG, fields_parameter(serializers.TermDetailSerializer)],
         summary="Get a term",
         description=(
             "Everything about a term in one response, children in their editorial order. "
@@ -175,7 +197,7 @@ SLUG = OpenApiParameter(
         responses={204: None},
     ),
 )
-class TermViewSet(viewsets.ModelViewSet):
+class TermViewSet(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ModelViewSet):
     """Glossary terms."""
 
     queryset = Term.objects.all()
@@ -342,7 +364,7 @@ class TermViewSet(viewsets.ModelViewSet):
         return response
 
 
-class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyAPI(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     pagination_class = None  # A handful of rows: one page says it all.
@@ -355,8 +377,13 @@ class ReadOnlyAPI(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List categories"),
-    retrieve=extend_schema(parameters=[SLUG], summary="Get a category with its terms"),
+    list=extend_schema(
+        parameters=[fields_parameter(serializers.CategorySerializer)], summary="List categories"
+    ),
+    retrieve=extend_schema(
+        parameters=[SLUG, fields_parameter(serializers.CategoryDetailSerializer)],
+        summary="Get a category with its terms",
+    ),
 )
 class CategoryViewSet(ReadOnlyAPI):
     """Categories of terms."""
@@ -373,9 +400,12 @@ class CategoryViewSet(ReadOnlyAPI):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List providers"),
+    list=extend_schema(
+        parameters=[fields_parameter(serializers.ProviderSerializer)], summary="List providers"
+    ),
     retrieve=extend_schema(
-        parameters=[SLUG], summary="Get a provider with its services and their terms"
+        parameters=[SLUG, fields_parameter(serializers.ProviderDetailSerializer)],
+        summary="Get a provider with its services and their terms",
     ),
 )
 class ProviderViewSet(ReadOnlyAPI):
@@ -391,10 +421,11 @@ class ProviderViewSet(ReadOnlyAPI):
         return providers
 
 
-class EquivalentLookup(APIView):
+class EquivalentLookup(RateLimitHeadersMixin, QueryParamsMixin, APIView):
     """Map a service on one provider to the same thing on the others."""
 
     permission_classes = [permissions.AllowAny]
+    query_parameters = ("provider", "service")
 
     @extend_schema(
         summary="Find a service's equivalents on the other providers",
@@ -459,12 +490,37 @@ router.register(
 router.register("webhooks", api_webhooks.WebhookEndpointViewSet, basename="webhook")
 router.register("trash", TrashViewSet, basename="trash")
 
-urlpatterns = [
+
+def without_slash(pattern):
+    """`pattern` answering its URL without the trailing slash too, unnamed so that reverse()
+    keeps giving the canonical form: a redirect would drop a write's body and (Django's
+    APPEND_SLASH) a GET's query string."""
+    route = str(pattern.pattern)
+    if isinstance(pattern.pattern, RegexPattern) and route.endswith("/$"):
+        return re_path(route[:-2] + "$", pattern.callback, pattern.default_args)
+    if isinstance(pattern.pattern, RoutePattern) and route.endswith("/"):
+        return path(route[:-1], pattern.callback, pattern.default_args)
+    return None
+
+
+canonical = [
     # The schema is the code's, not the content's: it needs no database, not even the page
-    # cache's generation read.
-    path("schema/", page_cache.exempt(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    # cache's generation read. It and its docs are not counted against a client's budget.
+    path(
+        "schema/",
+        page_cache.exempt(SpectacularAPIView.as_view(throttle_classes=[])),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", throttle_classes=[]),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        redoc_csp(SpectacularRedocView.as_view(url_name="api:schema", throttle_classes=[])),
+        name="redoc",
+    ),
     path("health/", probes.live, name="health"),
     path("sync/", SyncView.as_view(), name="sync"),
     path("health/ready/", probes.ready, name="health-ready"),
@@ -472,3 +528,4 @@ urlpatterns = [
     path("equivalents/", EquivalentLookup.as_view(), name="equivalents"),
     *router.urls,
 ]
+urlpatterns = canonical + list(filter(None, map(without_slash, canonical)))

@@ -5,6 +5,7 @@ from datetime import UTC
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db.models import Case, Value, When
 from django.db.models.functions import Lower
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -39,17 +40,37 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
+# Difficulty sorts by level, not by its stored word (advanced < beginner < intermediate).
+DIFFICULTY_LEVEL = Case(
+    *(When(difficulty=value, then=Value(level)) for level, value in enumerate(Difficulty.values))
+)
+
+
 class Ordering(filters.OrderingFilter):
+    """Several fields, comma-separated (`-difficulty,name`); ties are broken by name, then
+    id, so pages never overlap or skip a term."""
+
     def filter(self, qs, value):
         # "?ordering=," names no field: keep the default order rather than drop every order.
         value = [field for field in value or () if field]
-        return super().filter(qs, value) if value else qs
+        if not value:
+            return qs
+        return qs.order_by(*map(self.get_ordering_value, value), Lower("name"), "pk")
 
     def get_ordering_value(self, param):
         # Names sort as in the default order, ignoring case, whatever the collation.
-        if param.lstrip("-") == "name":
-            return Lower("name").desc() if param.startswith("-") else Lower("name").asc()
+        expression = {"name": Lower("name"), "difficulty": DIFFICULTY_LEVEL}.get(param.lstrip("-"))
+        if expression is not None:
+            return expression.desc() if param.startswith("-") else expression.asc()
         return super().get_ordering_value(param)
+
+
+class CategoriesFilter(filters.BaseInFilter, filters.ModelChoiceFilter):
+    """One or more category slugs, comma-separated."""
+
+
+class DifficultiesFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """One or more levels, comma-separated."""
 
 
 class TermPageFilter(filters.FilterSet):
@@ -84,7 +105,29 @@ class TermPageFilter(filters.FilterSet):
 
 
 class TermFilter(TermPageFilter):
-    """The API's term list: the reader's filters and more."""
+    """The API's term list: the reader's filters, each taking several values
+    comma-separated (`category=storage,ai-ml`: terms in either), and more."""
+
+    category = CategoriesFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        help_text="Only terms in these categories, by slug, comma-separated (`storage,ai-ml`).",
+    )
+    difficulty = DifficultiesFilter(
+        choices=Difficulty.choices,
+        help_text="Only terms at these levels, comma-separated (`beginner,intermediate`).",
+    )
+    provider = PROVIDER_SLUG(
+        CategoriesFilter(
+            queryset=Provider.objects.all(),
+            to_field_name="slug",
+            method="filter_provider",
+            help_text=(
+                "Only terms with a service on one of these providers, by slug, "
+                "comma-separated (`aws,gcp`)."
+            ),
+        )
+    )
 
     letter = extend_schema_field({"type": "string", "pattern": LETTER})(
         filters.CharFilter(
@@ -109,8 +152,18 @@ class TermFilter(TermPageFilter):
     )
     ordering = Ordering(
         fields=["name", "updated_at", "created_at", "difficulty"],
-        help_text="Sort by `name`, `updated_at`, `created_at` or `difficulty`; `-` reverses.",
+        help_text=(
+            "Sort by `name`, `updated_at`, `created_at` or `difficulty` (by level, beginner "
+            "first); `-` reverses; several, comma-separated, sort by each in turn "
+            "(`-difficulty,name`). Ties are sorted by name."
+        ),
     )
+
+    def filter_provider(self, queryset, name, providers):
+        terms = queryset.none()
+        for provider in providers:
+            terms |= queryset.on_provider(provider)
+        return terms
 
     def filter_letter(self, queryset, name, letter):
         return queryset.starting_with(letter)
@@ -123,16 +176,25 @@ class TermFilter(TermPageFilter):
             return queryset
         # Narrowed as the site's search narrows it: the filters choose among all matches,
         # not among the first MAX_RESULTS of the whole glossary.
-        chosen = self.form.cleaned_data
+        # The search narrows by one value of each; several are applied to its results.
+        chosen = {name: only(self.form.cleaned_data.get(name)) for name in FILTERS_SEARCHED}
         results = search.search_terms(
             query,
-            category=getattr(chosen.get("category"), "slug", None),
-            difficulty=chosen.get("difficulty") or None,
-            provider=getattr(chosen.get("provider"), "slug", None),
+            category=getattr(chosen["category"], "slug", None),
+            difficulty=chosen["difficulty"],
+            provider=getattr(chosen["provider"], "slug", None),
             facets=False,
         )
         self.search_capped = results.total_capped or results.total > len(results.ids)
         return search.rank_queryset(queryset, results)
+
+
+FILTERS_SEARCHED = ("category", "difficulty", "provider")
+
+
+def only(values):
+    """The one value of a filter given exactly one, else None."""
+    return values[0] if values and len(values) == 1 else None
 
 
 class CompareFilter(filters.FilterSet):

@@ -25,9 +25,25 @@ from terms.querysets import (
 # Counting through a relation joins terms past their manager: trashed ones are left out here.
 
 
+def validate_lowercase_slug(value):
+    """Slugs are lowercase: two URLs differing only in case must not name two things."""
+    if value != value.lower():
+        raise ValidationError(
+            "Slugs are lowercase: “%(lower)s”, not “%(value)s”.",
+            code="slug_not_lowercase",
+            params={"lower": value.lower(), "value": value},
+        )
+
+
+def slug_constraints(model_name):
+    """Slugs unique ignoring case: with `validate_lowercase_slug` on every write path, a slug
+    written in another case (a script, the shell) still cannot name a second object."""
+    return [models.UniqueConstraint(Lower("slug"), name=f"{model_name}_slug_ci_unique")]
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, validators=[validate_lowercase_slug])
     description = models.TextField(blank=True)
 
     objects = CategoryQuerySet.as_manager()
@@ -38,6 +54,7 @@ class Category(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="category_name_ci_unique"),
             models.CheckConstraint(condition=~Q(slug=""), name="category_slug_not_empty"),
+            *slug_constraints("category"),
         ]
 
     def __str__(self):
@@ -63,7 +80,7 @@ class Provider(models.Model):
     short_name = models.CharField(
         max_length=30, unique=True, help_text='As written in entries, e.g. "AWS".'
     )
-    slug = models.SlugField(max_length=30, unique=True)
+    slug = models.SlugField(max_length=30, unique=True, validators=[validate_lowercase_slug])
     website = models.URLField(blank=True)
     position = models.PositiveSmallIntegerField(
         default=100, help_text="Column order on pages and in exported entries."
@@ -75,6 +92,7 @@ class Provider(models.Model):
         ordering = ["position", "name"]
         constraints = [
             models.UniqueConstraint(Lower("short_name"), name="provider_short_name_ci_unique"),
+            *slug_constraints("provider"),
         ]
 
     def __str__(self):
@@ -97,7 +115,9 @@ class TermManager(models.Manager):
 
 class Term(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, blank=True, validators=[validate_lowercase_slug]
+    )
     definition = models.TextField(help_text="Markdown. The first sentence is the summary.")
     definition_html = models.TextField(blank=True, editable=False)
     summary = models.TextField(blank=True, editable=False)
@@ -168,6 +188,7 @@ class Term(models.Model):
                 condition=Q(difficulty__in=Difficulty.values), name="term_difficulty_valid"
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="term_slug_not_empty"),
+            *slug_constraints("term"),
             models.CheckConstraint(condition=~Q(name=""), name="term_name_not_empty"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="term_status_valid"),
             models.CheckConstraint(

@@ -5,7 +5,8 @@ TERM_DETAIL_EXAMPLE = {
     "id": 42,
     "name": "Model Training",
     "slug": "model-training",
-    "url": "https://glossary.example.com/terms/model-training/",
+    "url": "https://glossary.example.com/api/v1/terms/model-training/",
+    "html_url": "https://glossary.example.com/terms/model-training/",
     "definition": "The process of teaching an AI model to recognize patterns by feeding it "
     "labeled data and adjusting its parameters for optimal performance.",
     "definition_html": "<p>The process of teaching an AI model to recognize patterns by "
@@ -49,7 +50,8 @@ TERM_DETAIL_EXAMPLE = {
         {
             "name": "Model Inference",
             "slug": "model-inference",
-            "url": "https://glossary.example.com/terms/model-inference/",
+            "url": "https://glossary.example.com/api/v1/terms/model-inference/",
+            "html_url": "https://glossary.example.com/terms/model-inference/",
         }
     ],
     "see_also": [],
@@ -525,3 +527,9 @@ def document_one_type_per_operation(result, generator, request, public):
     operation = result["paths"]["/api/v1/terms/{slug}/"]["get"]
     operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "format"]
     return result
+
+
+def canonical_paths_only(endpoints):
+    """Spectacular preprocessing hook: each URL once, in its canonical form with the slash
+    (terms.api also answers it without, for clients that leave the slash off)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]

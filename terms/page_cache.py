@@ -23,11 +23,11 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connections
 from django.http import HttpResponse
-from django.middleware.http import ConditionalGetMiddleware
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
-from glossary.middleware import database_unavailable
+from glossary.middleware import ConditionalGetMiddleware, database_unavailable
+from terms import api_headers
 from terms.models import ContentGeneration
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,13 @@ def _storable(response):
 
 
 def _stored(response):
-    return response.status_code, list(response.headers.items()), response.content
+    # A rate-limit count is the asking client's, at the time it asked: a hit gets its own.
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name not in api_headers.RATE_LIMIT_HEADERS
+    ]
+    return response.status_code, headers, response.content
 
 
 def _replayed(entry):
@@ -184,6 +190,16 @@ def _cache_call(method, *args):
         return None
 
 
+def _rate_limit_headers(request):
+    # The throttles count in the same cache: one that is down costs the hit its rate-limit
+    # headers, never its answer.
+    try:
+        return api_headers.for_cached_read(request)
+    except Exception:
+        logger.warning("rate-limit counts unavailable", exc_info=True)
+        return {}
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -211,7 +227,11 @@ class PageCacheMiddleware:
                 if entry is not None:
                     memory.put(generation, entry_key, entry)
             if entry is not None:
-                return self.conditional.process_response(request, _replayed(entry))
+                response = _replayed(entry)
+                if request.path_info.startswith("/api/"):
+                    for name, value in _rate_limit_headers(request).items():
+                        response[name] = value
+                return self.conditional.process_response(request, response)
         response = add_cache_control(self.get_response(request), anonymous)
         if entry_key and _storable(response):
             entry = _stored(response)

@@ -16,21 +16,22 @@ class PageNumberWithSizePagination(PageNumberPagination):
     count_capped = False
 
     def get_page_size(self, request):
-        """The size asked for, at most max_page_size; a size that is not a whole number of
-        at least 1 is a 400 (DRF's would quietly use the default)."""
+        """The size asked for; a size that is not a whole number from 1 to max_page_size is
+        a 400 (DRF's would quietly use the default, or the maximum)."""
         asked = request.query_params.get(self.page_size_query_param, "")
         if not asked:
             return self.page_size
-        if not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
-            message = f"Give a whole number from 1 (at most {self.max_page_size} are listed)."
-            raise ValidationError({self.page_size_query_param: [message]})
-        return min(int(asked), self.max_page_size)
+        if not (asked.isascii() and asked.isdigit() and 1 <= int(asked) <= self.max_page_size):
+            message = f"Give a whole number from 1 to {self.max_page_size}."
+            raise ValidationError({self.page_size_query_param: [message]}, code="invalid")
+        return int(asked)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["minimum"] = 1
+                parameter["schema"]["maximum"] = self.max_page_size
                 parameter["description"] = f"Terms per page; at most {self.max_page_size}."
         return parameters
 

@@ -5,8 +5,11 @@ go through `TermWriteSerializer`, which hands the term and its children to the o
 path (terms.writing) and answers with the detail shape.
 """
 
+import re
+
 from django.core.validators import slug_re
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.text import slugify
@@ -16,19 +19,54 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from terms import redirects, textformat, writing
-from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
+from terms.models import (
+    FAQ,
+    Category,
+    Provider,
+    ProviderEquivalent,
+    Status,
+    Term,
+    UseCase,
+    validate_lowercase_slug,
+)
 
 
-def absolute_url(context, path):
-    """`path` as an absolute URL when the serializer has a request, else as is."""
+def base_url(context):
+    """The site's scheme and host ("https://glossary.example.com"), or "" without a request."""
     request = context.get("request")
     if request is None:
-        return path
+        return ""
     # Building the host part once per request keeps 50-item pages cheap.
     base = context.get("_base_url")
     if base is None:
         base = context["_base_url"] = request.build_absolute_uri("/").rstrip("/")
-    return base + path
+    return base
+
+
+def absolute_url(context, path):
+    """`path` as an absolute URL when the serializer has a request, else as is."""
+    return base_url(context) + path
+
+
+# A root-relative href in rendered HTML ("/terms/x/", not "//host/x"): made absolute in the
+# API, whose HTML is shown on other sites.
+ROOT_RELATIVE_HREF = re.compile(r'href="/(?!/)')
+
+
+def absolute_links(context, html):
+    """Rendered HTML whose links work wherever it is embedded."""
+    base = base_url(context)
+    return ROOT_RELATIVE_HREF.sub(f'href="{base}/', html) if base else html
+
+
+def api_url(context, obj):
+    """The object's resource in this API, as an absolute URL."""
+    # One reverse() per model and request, not per object: a page lists 100 terms.
+    prefixes = context.setdefault("_api_prefixes", {})
+    name = obj._meta.model_name
+    if name not in prefixes:
+        prefixes[name] = absolute_url(context, reverse(f"api:{name}-list"))
+    return f"{prefixes[name]}{obj.slug}/"
 
 
 class WebUrlField(serializers.Field):
@@ -42,7 +80,19 @@ class WebUrlField(serializers.Field):
         return absolute_url(self.context, value.get_absolute_url())
 
 
+class ApiUrlField(serializers.Field):
+    """The object in this API, as an absolute URL (`Location` after a create)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "This object in the API.")
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return api_url(self.context, value)
+
+
 extend_schema_field(OpenApiTypes.URI)(WebUrlField)
+extend_schema_field(OpenApiTypes.URI)(ApiUrlField)
 
 
 class StrictStringMixin:
@@ -65,6 +115,15 @@ class StrictSlugField(StrictStringMixin, serializers.SlugField):
 
 class StrictURLField(StrictStringMixin, serializers.URLField):
     pass
+
+
+@extend_schema_field({"type": "string", "pattern": "^[-a-z0-9_]+$", "maxLength": 200})
+class LowercaseSlugField(StrictSlugField):
+    """A term's slug as written: lowercase (the schema says so; DRF's pattern allows any
+    case)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=200, validators=[validate_lowercase_slug], **kwargs)
 
 
 class WriteSerializer(serializers.ModelSerializer):
@@ -110,11 +169,12 @@ class ProviderSummarySerializer(serializers.ModelSerializer):
 
 
 class TermLinkSerializer(serializers.ModelSerializer):
-    url = WebUrlField()
+    url = ApiUrlField()
+    html_url = WebUrlField()
 
     class Meta:
         model = Term
-        fields = ["name", "slug", "url"]
+        fields = ["name", "slug", "url", "html_url"]
 
 
 def iso_datetime(value):
@@ -130,20 +190,23 @@ class FastReadMixin:
     # agree. (A comment, not a docstring: the schema would show it to integrators.)
 
     def to_representation(self, instance):
-        return self.represent(instance, self._web_url)
-
-    def _web_url(self, obj):
-        return absolute_url(self.context, obj.get_absolute_url())
+        return self.represent(instance, self.context)
 
 
-def _link(term, web_url):
-    return {"name": term.name, "slug": term.slug, "url": web_url(term)}
+def _link(term, context):
+    return {
+        "name": term.name,
+        "slug": term.slug,
+        "url": api_url(context, term),
+        "html_url": absolute_url(context, term.get_absolute_url()),
+    }
 
 
 class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
     """A term as lists give it; its detail URL gives everything."""
 
-    url = WebUrlField()
+    url = ApiUrlField()
+    html_url = WebUrlField()
     category = CategorySummarySerializer(read_only=True)
     aliases = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Other names and abbreviations."
@@ -154,16 +217,17 @@ class TermSummarySerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Term
-        fields = ["id", "name", "slug", "url", "category", "difficulty", "aliases", "summary"]
-        fields += ["updated_at", "changed_at"]
+        fields = ["id", "name", "slug", "url", "html_url", "category", "difficulty", "aliases"]
+        fields += ["summary", "updated_at", "changed_at"]
 
     @staticmethod
-    def represent(term, web_url):
+    def represent(term, context):
         return {
             "id": term.pk,
             "name": term.name,
             "slug": term.slug,
-            "url": web_url(term),
+            "url": api_url(context, term),
+            "html_url": absolute_url(context, term.get_absolute_url()),
             "category": {"slug": term.category.slug, "name": term.category.name},
             "difficulty": term.difficulty,
             "aliases": list(term.aliases),
@@ -187,8 +251,20 @@ class ProviderEquivalentSerializer(serializers.ModelSerializer):
         fields = ["provider", "service", "note", "url"]
 
 
+class AbsoluteLinksHtmlField(serializers.CharField):
+    """Rendered HTML with absolute links."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return absolute_links(self.context, value)
+
+
 class FAQSerializer(serializers.ModelSerializer):
-    answer_html = serializers.CharField(read_only=True, help_text="The answer, sanitised HTML.")
+    answer_html = AbsoluteLinksHtmlField(
+        help_text="The answer, sanitised HTML; its links are absolute URLs."
+    )
 
     class Meta:
         model = FAQ
@@ -199,8 +275,8 @@ class TermDetailSerializer(TermSummarySerializer):
     """Everything about a term, children in their editorial order."""
 
     definition = serializers.CharField(read_only=True, help_text="Markdown source.")
-    definition_html = serializers.CharField(
-        read_only=True, help_text="The definition rendered to sanitised HTML."
+    definition_html = AbsoluteLinksHtmlField(
+        help_text="The definition rendered to sanitised HTML; its links are absolute URLs."
     )
     use_cases = UseCaseSerializer(many=True, read_only=True)
     provider_equivalents = ProviderEquivalentSerializer(many=True, read_only=True)
@@ -210,20 +286,22 @@ class TermDetailSerializer(TermSummarySerializer):
 
     class Meta:
         model = Term
-        fields = ["id", "name", "slug", "url", "definition", "definition_html", "summary"]
+        fields = ["id", "name", "slug", "url", "html_url", "definition", "definition_html"]
+        fields += ["summary"]
         fields += ["category", "difficulty", "aliases", "use_cases", "provider_equivalents"]
         fields += ["faqs", "related_terms", "see_also", "status", "created_at", "updated_at"]
         fields += ["changed_at"]
 
     @staticmethod
-    def represent(term, web_url):
+    def represent(term, context):
         return {
             "id": term.pk,
             "name": term.name,
             "slug": term.slug,
-            "url": web_url(term),
+            "url": api_url(context, term),
+            "html_url": absolute_url(context, term.get_absolute_url()),
             "definition": term.definition,
-            "definition_html": term.definition_html,
+            "definition_html": absolute_links(context, term.definition_html),
             "summary": term.summary,
             "category": {"slug": term.category.slug, "name": term.category.name},
             "difficulty": term.difficulty,
@@ -251,11 +329,15 @@ class TermDetailSerializer(TermSummarySerializer):
                 for e in term.provider_equivalents.all()
             ],
             "faqs": [
-                {"question": f.question, "answer": f.answer, "answer_html": f.answer_html}
+                {
+                    "question": f.question,
+                    "answer": f.answer,
+                    "answer_html": absolute_links(context, f.answer_html),
+                }
                 for f in term.faqs.all()
             ],
-            "related_terms": [_link(t, web_url) for t in term.related_terms.all()],
-            "see_also": [_link(t, web_url) for t in term.see_also.all()],
+            "related_terms": [_link(t, context) for t in term.related_terms.all()],
+            "see_also": [_link(t, context) for t in term.see_also.all()],
             "status": term.status,
             "created_at": iso_datetime(term.created_at),
             "updated_at": iso_datetime(term.updated_at),
@@ -264,12 +346,13 @@ class TermDetailSerializer(TermSummarySerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    url = WebUrlField()
+    url = ApiUrlField()
+    html_url = WebUrlField()
     term_count = serializers.IntegerField(read_only=True, help_text="Terms in the category.")
 
     class Meta:
         model = Category
-        fields = ["slug", "name", "description", "url", "term_count"]
+        fields = ["slug", "name", "description", "url", "html_url", "term_count"]
 
 
 class CategoryDetailSerializer(CategorySerializer):
@@ -280,14 +363,15 @@ class CategoryDetailSerializer(CategorySerializer):
 
 
 class ProviderSerializer(serializers.ModelSerializer):
-    url = WebUrlField()
+    url = ApiUrlField()
+    html_url = WebUrlField()
     term_count = serializers.IntegerField(
         read_only=True, help_text="Terms with at least one service on this provider."
     )
 
     class Meta:
         model = Provider
-        fields = ["slug", "short_name", "name", "website", "url", "term_count"]
+        fields = ["slug", "short_name", "name", "website", "url", "html_url", "term_count"]
 
 
 class ProviderServiceSerializer(serializers.Serializer):
@@ -425,8 +509,7 @@ def _unique_items(items, key, field):
 class TermWriteSerializer(WriteSerializer):
     """A term with its children: lists given in the payload replace the stored ones."""
 
-    slug = StrictSlugField(
-        max_length=200,
+    slug = LowercaseSlugField(
         required=False,
         help_text="Left out on create: made from the name. Changing it moves the term's URL.",
     )

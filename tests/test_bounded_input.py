@@ -282,18 +282,11 @@ def test_a_number_where_the_schema_says_text_is_refused(editor_api):
     }
 
 
-@pytest.mark.parametrize("size", ["null", "0", "-1", "1.5"])
-def test_a_page_size_that_is_not_a_whole_number_from_one_is_a_400(client, size):
+@pytest.mark.parametrize("size", ["null", "0", "-1", "1.5", "abc", "101", "500"])
+def test_a_page_size_that_is_not_a_whole_number_from_one_to_100_is_a_400(client, size):
     response = client.get("/api/v1/terms/", {"page_size": size})
     assert response.status_code == 400
     assert list(error_messages(response)) == ["page_size"]
-
-
-def test_a_page_size_over_the_maximum_lists_the_maximum(client):
-    for i in range(101):
-        make_term(f"Term {i:03}")
-    response = client.get("/api/v1/terms/", {"page_size": "500"})
-    assert len(response.json()["results"]) == 100
 
 
 def test_schema_says_reads_need_no_credentials_and_writes_do(api_schema):

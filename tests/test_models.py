@@ -181,3 +181,38 @@ def test_changed_since_first_load_leaves_out_terms_the_first_import_left_alone(s
     term = Term.objects.get(slug="kubernetes")
     writing.replace_term(term, {"aliases": ["K8s"]})
     assert list(Term.objects.changed_since_first_load()) == [term]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "create"),
+    [
+        ("term_slug_ci_unique", lambda: make_term("Other", slug="Load-Balancer")),
+        (
+            "category_slug_ci_unique",
+            lambda: Category.objects.create(name="Other", slug="Load-Balancer"),
+        ),
+        (
+            "provider_slug_ci_unique",
+            lambda: Provider.objects.create(name="Other", short_name="O", slug="Load-Balancer"),
+        ),
+    ],
+)
+def test_slugs_are_unique_ignoring_case(constraint, create):
+    make_term("Load Balancer")
+    make_category("load-balancer", "Load Balancers")
+    Provider.objects.create(name="LB Cloud", short_name="LB", slug="load-balancer")
+    violates(constraint, create)
+
+
+def test_migration_lowercases_stored_slugs():
+    import importlib
+
+    from django.apps import apps
+
+    term = make_term("Mixed Case")
+    Term.objects.filter(pk=term.pk).update(slug="Mixed-Case")
+
+    importlib.import_module("terms.migrations.0011_slugs_lowercase").lowercase_slugs(apps, None)
+
+    term.refresh_from_db()
+    assert term.slug == "mixed-case"
