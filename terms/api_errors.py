@@ -5,11 +5,15 @@ body nested too deeply for Python's JSON decoder, a body over Django's size limi
 CSRF failure or a server error, which Django would otherwise answer with an HTML page.
 """
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import csrf, defaults
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
+
+from glossary.middleware import database_unavailable
 
 
 class JSONParser(parsers.JSONParser):
@@ -44,7 +48,13 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request):
-    """Django's handler500, in JSON under /api/."""
+    """Django's handler500, in JSON under /api/; a 503 when what failed was reaching the
+    database, wherever it failed: in the 404 handler or a middleware's response step, which
+    no middleware's process_exception() sees."""
+    # Django calls its handler500 while handling the exception, which it does not pass on.
+    unavailable = database_unavailable(request, sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
