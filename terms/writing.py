@@ -48,8 +48,7 @@ def batch(by=None, source=Source.SCRIPT):
                 if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
-                    _stamp(_state.written)
-                    versions.bump(_state.touched, by)
+                    _stamp(_state.written, _state.touched, by)
                     history.record(_state.touched, by, source, "; ".join(_state.comments))
             linking.settle()
     finally:
@@ -58,19 +57,17 @@ def batch(by=None, source=Source.SCRIPT):
             gc.enable()
 
 
-def _stamp(written):
-    """Give every term the batch wrote one time, as one change: `updated_at` (and
-    `created_at` for new terms) is the batch's end, not each save's own instant, so the terms
-    of one import sort by name among themselves, and the glossary's first load is one moment
-    that "recently updated" can leave out (Term.objects.changed_since_first_load())."""
-    if not written:
-        return
+def _stamp(written, touched, by):
+    """Count the changed terms' versions up, and give every term the batch wrote one time,
+    as one change: `updated_at` (and `created_at` for new terms) is the batch's end, not
+    each save's own instant, so the terms of one import sort by name among themselves, and
+    the glossary's first load is one moment that "recently updated" can leave out
+    (Term.objects.changed_since_first_load())."""
     now = timezone.now()
-    for is_new in (True, False):
-        pks = [pk for pk, (_, new) in written.items() if new is is_new]
-        stamps = {"updated_at": now, "created_at": now} if is_new else {"updated_at": now}
-        for start in range(0, len(pks), 1000):  # SQLite caps the parameters of one statement
-            Term.everything.filter(pk__in=pks[start : start + 1000]).update(**stamps)
+    # Every written term is touched too (its save touched it): one UPDATE per chunk for both.
+    versions.bump(
+        touched | written.keys(), by, written={pk: new for pk, (_, new) in written.items()}, now=now
+    )
     for term, is_new in written.values():
         term.updated_at = now
         if is_new:
