@@ -219,3 +219,32 @@ def test_an_import_counts_versions_in_one_update_per_chunk(db, monkeypatch):
     assert len(version_updates(captured)) == 3
     assert set(Term.objects.values_list("version", flat=True)) == {1}
     assert Term.objects.values("created_at", "updated_at").distinct().count() == 1
+
+
+def test_setting_links_writes_and_touches_only_what_changes(db):
+    alpha, beta, gamma, delta = (make_term(name) for name in ("Alpha", "Beta", "Gamma", "Delta"))
+    with writing.batch():
+        writing.set_links({alpha.pk: {"related_terms": [beta, gamma], "see_also": [delta]}})
+    before = dict(Term.everything.values_list("pk", "version"))
+
+    with CaptureQueriesContext(connection) as captured, writing.batch():
+        writing.set_links({alpha.pk: {"related_terms": [beta, delta], "see_also": [delta]}})
+
+    after = dict(Term.everything.values_list("pk", "version"))
+    # Beta keeps its relation: it does not change; Gamma loses one, Delta gains one.
+    assert {pk: after[pk] - before[pk] for pk in after} == {
+        alpha.pk: 1,
+        beta.pk: 0,
+        gamma.pk: 1,
+        delta.pk: 1,
+    }
+    related_writes = [
+        q["sql"] for q in captured if re.match(r'(INSERT INTO|DELETE FROM) "terms_term_', q["sql"])
+    ]
+    # One DELETE (Gamma, both ways) and one INSERT (Delta, both ways); see also unchanged.
+    assert len(related_writes) == 2
+    assert all("terms_term_related_terms" in sql for sql in related_writes)
+    assert set(alpha.related_terms.values_list("name", flat=True)) == {"Beta", "Delta"}
+    assert not gamma.related_terms.exists()
+    assert list(delta.related_terms.values_list("name", flat=True)) == ["Alpha"]
+    assert list(alpha.see_also.values_list("name", flat=True)) == ["Delta"]
