@@ -4,7 +4,8 @@ Starts a private PostgreSQL cluster and Redis, loads the sample glossary (and, w
 `--search-terms 100000`, the synthetic set for search), starts nginx in front of two
 gunicorn app servers (bench.servers.ProductionStack, as `make serve`) serving the site plus a bare view that touches no
 database, then drives each row with wrk from this separate process for a fixed time and
-concurrency, through one gunicorn directly and through nginx. "Cached" rows ask one URL
+concurrency, through one gunicorn directly and through nginx, each row right after a run of
+the bare view that its share is taken of (a shared machine's load drifts within a run). "Cached" rows ask one URL
 over and over (page cache hits); "uncached" rows ask a URL never asked before on every
 request (an extra query parameter; for the API, which refuses one, an Origin), so every
 request is a miss that the view renders and stores. Every server is the run's own, on ports from --port up, stopped by its PID.
@@ -108,18 +109,23 @@ def wrk(base, row, duration, connections, urls):
 
 
 def measure(base, duration, connections, urls):
+    """{row: (its Result, the bare view's Result measured just before it)}: on a machine
+    whose load changes during the run, each share compares two adjacent measurements."""
     results = {}
     searches = Path(urls).read_text().split()
+    warm(base + BARE.path)
     for row in ROWS:
         for path in [row.path] if row.path else searches:
             warm(base + path, times=20 if row.path else 2)
-        results[row] = wrk(base, row, duration, connections, urls)
-        print(f"  {base} {row.label}: {results[row].rate:.0f} req/s", file=sys.stderr)
+        bare = wrk(base, BARE, duration, connections, urls)
+        results[row] = (bare if row is BARE else wrk(base, row, duration, connections, urls), bare)
+        print(f"  {base} {row.label}: {results[row][0].rate:.0f} req/s", file=sys.stderr)
     return results
 
 
 def table(passes):
-    """One markdown table: each row through each server, with its share of the bare view."""
+    """One markdown table: each row through each server, with its share of the bare view's
+    rate measured just before it (the baseline row: its first measurement)."""
     names = list(passes)
     head = ["", "target"]
     for name in names:
@@ -128,7 +134,7 @@ def table(passes):
     for row in ROWS:
         cells = [row.label, row.target()]
         for name in names:
-            result, bare = passes[name][row], passes[name][BARE]
+            result, bare = passes[name][row]
             met = row.met(result, bare)
             share = f"{100 * result.rate / bare.rate:.1f} %"
             if met is not None:

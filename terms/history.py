@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Prefetch
-from reversion.models import Version
+from django.utils import timezone
+from reversion.models import Revision, Version
 
 from terms import diffs
 from terms.models import (
@@ -36,10 +39,17 @@ FORMAT = "term_json"
 NOT_RECORDED = ("definition_html", "summary", "mentions", "created_at", "updated_at")
 
 
+def recorded_fields():
+    """The term's fields a version holds, as django-reversion's register() lists them."""
+    opts = Term._meta
+    fields = (*opts.local_fields, *opts.local_many_to_many)
+    return [field.name for field in fields if field.name not in NOT_RECORDED]
+
+
 def register():
     """Make terms versionable (TermsConfig.ready())."""
     if not reversion.is_registered(Term):
-        reversion.register(Term, format=FORMAT, exclude=NOT_RECORDED)
+        reversion.register(Term, format=FORMAT, fields=recorded_fields())
 
 
 def record(pks, by=None, source=Source.SCRIPT, comment=""):
@@ -62,12 +72,36 @@ def record(pks, by=None, source=Source.SCRIPT, comment=""):
         Prefetch("see_also", queryset=ids),
         Prefetch("no_equivalent_on", queryset=Provider.objects.only("pk")),
     )
-    with reversion.create_revision(atomic=False):
-        reversion.set_user(by if getattr(by, "pk", None) else None)
-        reversion.set_comment(comment)
-        reversion.add_meta(RevisionSource, source=source)
-        for term in terms.iterator(chunk_size=1000):
-            reversion.add_to_revision(term)
+    # The rows django-reversion's create_revision() writes, written here: its
+    # add_to_revision() copies the revision's map of versions for each object it adds
+    # (quadratic in a batch's size) and starts a serializer per object, and a batch records
+    # thousands of terms (target: an import of 10,000 entries in <= 12x the time of 1,000).
+    db = router.db_for_write(Term)
+    content_type = ContentType.objects.db_manager(db).get_for_model(Term)
+    serializer = serializers.get_serializer(FORMAT)()
+    fields = recorded_fields()
+    versions = [
+        Version(
+            content_type=content_type,
+            object_id=str(term.pk),
+            db=db,
+            format=FORMAT,
+            serialized_data=serializer.serialize([term], fields=fields),
+            object_repr=str(term),
+        )
+        for term in terms.iterator(chunk_size=1000)
+    ]
+    if not versions:
+        return
+    revision = Revision.objects.create(
+        date_created=timezone.now(),
+        user=by if getattr(by, "pk", None) else None,
+        comment=comment,
+    )
+    RevisionSource.objects.create(revision=revision, source=source)
+    for version in versions:
+        version.revision = revision
+    Version.objects.bulk_create(versions, batch_size=1000)
 
 
 def record_baseline(chunk=1000):

@@ -18,6 +18,18 @@ def _rows(children, fields):
 
 
 class Serializer(JSONSerializer):
+    def handle_m2m_field(self, obj, field):
+        # Django's builds a queryset to fall back on even when the relation is prefetched
+        # (as terms.history.record does), which cost more than the rest of a version
+        # (target: an import of 10,000 entries in <= 12x the time of 1,000). Its prefetch
+        # cache is read as Django's own serializer reads it.
+        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get(field.name)
+        auto = field.remote_field.through._meta.auto_created
+        if prefetched is None or not auto or self.use_natural_foreign_keys:
+            super().handle_m2m_field(obj, field)
+        else:
+            self._current[field.name] = [related.pk for related in prefetched]
+
     def get_dump_object(self, obj):
         data = super().get_dump_object(obj)
         data["children"] = {

@@ -369,8 +369,13 @@ class ContentGenerationManager(models.Manager):
 
         Read where the request reads the content (a replica for anonymous readers): a
         generation newer than the content it keys would cache a lagging copy for good."""
-        with connections[router.db_for_read(self.model)].cursor() as cursor:
-            cursor.execute(f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1")
+        database = connections[router.db_for_read(self.model)]
+        sql = f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1"
+        if hasattr(database, "prepared_value"):  # PostgreSQL: glossary/postgresql/base.py
+            value = database.prepared_value("glossary_content_generation", sql)
+            return None if value is None else int(value)
+        with database.cursor() as cursor:
+            cursor.execute(sql)
             row = cursor.fetchone()
         return row[0] if row else None
 

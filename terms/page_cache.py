@@ -17,13 +17,14 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connections
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_cache_control
 
 from glossary.middleware import ConditionalGetMiddleware, database_unavailable
@@ -37,6 +38,13 @@ SAFE = ("GET", "HEAD")
 # API's format by Accept; CORS answers by Origin. A response that says it varies by any other
 # header (besides Cookie: see below) is not stored.
 KEYED_HEADERS = {"Accept": "/api/", "Origin": "/"}
+# The request headers ConditionalGetMiddleware answers (304, 412) by.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 # Django's message framework keeps its messages under this cookie (CookieStorage).
 MESSAGES_COOKIE = "messages"
 
@@ -59,27 +67,44 @@ def is_anonymous(request):
 
 
 def _exempt_path(request):
+    return _exempt(getattr(request, "urlconf", None) or get_urlconf(), request.path_info)
+
+
+# A hit resolves no URL: a path's answer is the same until the code changes (bounded, as
+# paths are the client's to choose).
+@lru_cache(maxsize=4096)
+def _exempt(urlconf, path):
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return True  # a 404 is not cached anyway: no need to read the generation
     return getattr(match.func, "page_cache_exempt", False)
 
 
-def key(request, generation):
-    """The entry of this request's response at `generation`; None for a host not allowed
-    (the request goes on to get Django's own 400)."""
+def asked(request):
+    """What this request's response may differ by (besides the generation), as a tuple; None
+    for a host not allowed (the request goes on to get Django's own 400)."""
     try:
         host = request.get_host()
     except DisallowedHost:
         return None
     path = request.path_info
-    varies = [
+    varies = tuple(
         request.headers.get(header, "") if path.startswith(prefix) else ""
         for header, prefix in KEYED_HEADERS.items()
-    ]
-    asked = [generation, request.method, request.scheme, host, request.get_full_path(), *varies]
-    return "page:" + hashlib.sha256(json.dumps(asked).encode()).hexdigest()
+    )
+    return (request.method, request.scheme, host, request.get_full_path(), *varies)
+
+
+def key(generation, request_asked):
+    """The shared cache's entry for what a request `asked` at `generation`."""
+    return "page:" + hashlib.sha256(json.dumps([generation, *request_asked]).encode()).hexdigest()
+
+
+def conditional(request):
+    """Whether the request asks conditionally: only then does a hit need Django's rules."""
+    meta = request.META
+    return any(header in meta for header in CONDITIONAL_HEADERS)
 
 
 def _storable(response):
@@ -108,10 +133,7 @@ def _stored(response):
 
 def _replayed(entry):
     status, headers, body = entry
-    response = HttpResponse(body, status=status)
-    for name, value in headers:
-        response.headers[name] = value
-    return response
+    return HttpResponse(body, status=status, headers=dict(headers))
 
 
 class ProcessMemory:
@@ -219,24 +241,27 @@ class PageCacheMiddleware:
         except DatabaseError as exc:
             # What the view would meet next: answer its 503 now, not after a second wait.
             return database_unavailable(request, exc) or self.get_response(request)
-        entry_key = key(request, generation) if generation is not None else None
-        if entry_key:
-            entry = memory.get(generation, entry_key)
+        request_asked = asked(request) if generation is not None else None
+        if request_asked:
+            # This process's copy first: no hashing, no round trip.
+            entry = memory.get(generation, request_asked)
             if entry is None:
-                entry = _cache_call("get", entry_key)
+                entry = _cache_call("get", key(generation, request_asked))
                 if entry is not None:
-                    memory.put(generation, entry_key, entry)
+                    memory.put(generation, request_asked, entry)
             if entry is not None:
                 response = _replayed(entry)
                 if request.path_info.startswith("/api/"):
                     for name, value in _rate_limit_headers(request).items():
                         response[name] = value
-                return self.conditional.process_response(request, response)
+                if conditional(request):
+                    return self.conditional.process_response(request, response)
+                return response
         response = add_cache_control(self.get_response(request), anonymous)
-        if entry_key and _storable(response):
+        if request_asked and _storable(response):
             entry = _stored(response)
-            _cache_call("set", entry_key, entry, settings.PAGE_CACHE_SECONDS)
-            memory.put(generation, entry_key, entry)
+            _cache_call("set", key(generation, request_asked), entry, settings.PAGE_CACHE_SECONDS)
+            memory.put(generation, request_asked, entry)
         return response
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.cache import parse_etags
 
@@ -39,11 +40,24 @@ class VersionConflict(Exception):
         super().__init__(changed_since_message(current))
 
 
-def bump(pks, by=None):
-    """Count these terms' versions up by one, as changed by user `by` (None: no one)."""
+def bump(pks, by=None, *, written=None, now=None):
+    """Count these terms' versions up by one, as changed by user `by` (None: no one). Terms
+    in `written` ({pk: created}, each also in `pks`) get `now` as their updated_at, and as
+    their created_at when created: one UPDATE per chunk of terms for all of it."""
     by_id = getattr(by, "pk", None)
-    for chunk in batched(sorted(pks), CHUNK):
-        Term.everything.filter(pk__in=chunk).update(version=F("version") + 1, updated_by_id=by_id)
+    written = written or {}
+    # A chunk's ids may be named three times (the chunk, written ones, created ones).
+    size = min(CHUNK, (connection.features.max_query_params or 3 * CHUNK) // 3)
+    for chunk in batched(sorted(pks), size):
+        fields = {"version": F("version") + 1, "updated_by_id": by_id}
+        stamped = [pk for pk in chunk if pk in written]
+        created = [pk for pk in stamped if written[pk]]
+        for field, which in (("updated_at", stamped), ("created_at", created)):
+            if len(which) == len(chunk):
+                fields[field] = now
+            elif which:
+                fields[field] = Case(When(pk__in=which, then=Value(now)), default=F(field))
+        Term.everything.filter(pk__in=chunk).update(**fields)
 
 
 def stamp(pk, *, lock=False):

@@ -8,9 +8,9 @@ per `batch()`, however many terms and children the batch writes.
 import gc
 import threading
 from contextlib import contextmanager
+from itertools import batched
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from terms import changes, history, linking, search, versions
@@ -48,8 +48,7 @@ def batch(by=None, source=Source.SCRIPT):
                 if not connection.needs_rollback:
                     for model, rows in _state.children.items():
                         model.objects.bulk_create(rows, batch_size=1000)
-                    now = _stamp(_state.written)
-                    versions.bump(_state.touched, by)
+                    now = _stamp(_state.written, _state.touched, by)
                     history.record(_state.touched, by, source, "; ".join(_state.comments))
             if not connection.needs_rollback:  # after linking: its renders change terms too
                 changes.record(_created(_state.written), _state.touched | set(_state.written), now)
@@ -60,20 +59,18 @@ def batch(by=None, source=Source.SCRIPT):
             gc.enable()
 
 
-def _stamp(written):
-    """Give every term the batch wrote one time, as one change: `updated_at` (and
-    `created_at` for new terms) is the batch's end, not each save's own instant, so the terms
-    of one import sort by name among themselves, and the glossary's first load is one moment
-    that "recently updated" can leave out (Term.objects.changed_since_first_load()).
-    Returns that time; the change log stamps the batch's other changes with it too."""
+def _stamp(written, touched, by):
+    """Count the changed terms' versions up, and give every term the batch wrote one time,
+    as one change: `updated_at` (and `created_at` for new terms) is the batch's end, not
+    each save's own instant, so the terms of one import sort by name among themselves, and
+    the glossary's first load is one moment that "recently updated" can leave out
+    (Term.objects.changed_since_first_load()). Returns that time; the change log stamps the
+    batch's other changes with it too."""
     now = timezone.now()
-    for is_new in (True, False):
-        pks = [pk for pk, (_, new) in written.items() if new is is_new]
-        stamps = {"updated_at": now, "changed_at": now}
-        if is_new:
-            stamps["created_at"] = now
-        for start in range(0, len(pks), 1000):  # SQLite caps the parameters of one statement
-            Term.everything.filter(pk__in=pks[start : start + 1000]).update(**stamps)
+    # Every written term is touched too (its save touched it): one UPDATE per chunk for both.
+    versions.bump(
+        touched | written.keys(), by, written={pk: new for pk, (_, new) in written.items()}, now=now
+    )
     for term, is_new in written.values():
         term.updated_at = term.changed_at = now
         if is_new:
@@ -190,36 +187,52 @@ def _replace_equivalents(term, equivalents, created):
 def set_links(links):
     """Replace the related terms and see-also links of several terms at once: {term pk:
     {"related_terms": [Term or pk], "see_also": [...]}}; a list left out keeps the stored
-    one. Related terms go both ways."""
+    one. Related terms go both ways. Only the rows that change are written, and only the
+    terms whose relations change are touched (with the terms given)."""
     related = {
         pk: _pks(lists["related_terms"]) for pk, lists in links.items() if "related_terms" in lists
     }
     see_also = {pk: _pks(lists["see_also"]) for pk, lists in links.items() if "see_also" in lists}
-    through = Term.related_terms.through
     if related:
-        old = through.objects.filter(Q(from_term_id__in=related) | Q(to_term_id__in=related))
-        # Relations with trashed terms are not the caller's to see: kept for a restore.
-        old = old.filter(from_term__deleted_at__isnull=True, to_term__deleted_at__isnull=True)
         pairs = {(pk, other) for pk, others in related.items() for other in others}
         pairs |= {(other, pk) for pk, other in pairs}
-        # Both ends of a relation show it: both change, those that lose one too.
-        touch(*related, *(b for _, b in pairs), *old.values_list("from_term_id", flat=True))
-        old.delete()
-        through.objects.bulk_create(
-            [through(from_term_id=a, to_term_id=b) for a, b in sorted(pairs)], batch_size=1000
-        )
-    through = Term.see_also.through
+        # Every stored pair with a given term at either end, both ends visible: a relation
+        # with a trashed term is not the caller's to see, and is kept for a restore.
+        stored = _stored_pairs(Term.related_terms.through, "from_term_id", related)
+        stored |= _stored_pairs(Term.related_terms.through, "to_term_id", related)
+        _replace_pairs(Term.related_terms.through, stored, pairs)
+        touch(*related)
     if see_also:
+        pairs = {(pk, other) for pk, others in see_also.items() for other in others}
+        stored = _stored_pairs(Term.see_also.through, "from_term_id", see_also)
+        # Only the term that lists others under see also changes.
+        _replace_pairs(Term.see_also.through, stored, pairs, touch_ends=False)
         touch(*see_also)
-        through.objects.filter(from_term_id__in=see_also, to_term__deleted_at__isnull=True).delete()
-        through.objects.bulk_create(
-            [
-                through(from_term_id=pk, to_term_id=other)
-                for pk, others in see_also.items()
-                for other in others
-            ],
-            batch_size=1000,
-        )
+
+
+def _stored_pairs(through, column, pks):
+    """{(from pk, to pk): row pk} of `through`'s rows whose `column` is one of `pks`, both
+    terms out of the trash."""
+    rows = through.objects.filter(
+        **{f"{column}__in": list(pks)},
+        from_term__deleted_at__isnull=True,
+        to_term__deleted_at__isnull=True,
+    )
+    return {(a, b): pk for pk, a, b in rows.values_list("pk", "from_term_id", "to_term_id")}
+
+
+def _replace_pairs(through, stored, pairs, touch_ends=True):
+    """Make `stored` ({pair: row pk}) become `pairs`: delete and insert the difference."""
+    gone = [stored[pair] for pair in stored.keys() - pairs]
+    new = sorted(pairs - stored.keys())
+    for chunk in batched(gone, 1000):  # SQLite caps the parameters of one statement
+        through.objects.filter(pk__in=chunk).delete()
+    through.objects.bulk_create(
+        [through(from_term_id=a, to_term_id=b) for a, b in new], batch_size=1000
+    )
+    if touch_ends:
+        # Both ends of a relation show it: both change, those that lose one too.
+        touch(*(pk for pair in (*new, *(stored.keys() - pairs)) for pk in pair))
 
 
 def _pks(terms):

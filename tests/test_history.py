@@ -1,11 +1,15 @@
 """A term's history: recorded on every write path, compared side by side, reverted."""
 
+import json
+
 import pytest
+import reversion
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from reversion.models import Version
 
 from terms import history, importers, writing
 from terms.models import Provider, Source, Term
@@ -130,6 +134,22 @@ def test_recording_a_large_batch_costs_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         history.record([t.pk for t in terms])
     assert all(len(history.versions_of(t.pk)) for t in terms)
+
+
+def test_a_recorded_version_holds_what_django_reversion_would_record(term):
+    other = make_term("Model Inference")
+    with writing.batch():
+        writing.replace_term(term, {}, links={"related_terms": [other], "see_also": [other]})
+    with reversion.create_revision():
+        reversion.add_to_revision(Term.everything.get(pk=term.pk))
+
+    by_reversion, ours = Version.objects.get_for_object(term)[:2]
+    compared = ("content_type", "object_id", "db", "format", "object_repr")
+    assert [getattr(ours, name) for name in compared] == [
+        getattr(by_reversion, name) for name in compared
+    ]
+    assert json.loads(ours.serialized_data) == json.loads(by_reversion.serialized_data)
+    assert ours.field_dict["related_terms"] == [other.pk]
 
 
 # ---------------------------------------------------------------------------- history page

@@ -3,12 +3,14 @@ content change is seen on the next request. The two-server and Redis-outage chec
 processes in tests/test_page_cache_servers.py."""
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from terms import page_cache
-from terms.models import Category, Provider
+from terms.models import Category, ContentGeneration, Provider
 from tests.conftest import make_term
 
 API = "/api/v1"
@@ -248,3 +250,57 @@ def test_process_memory_drops_the_least_recently_used_past_its_size():
     memory.put(1, "c", (200, [], b"cccc"))
 
     assert [memory.get(1, k) is not None for k in "abc"] == [True, False, True]
+
+
+def test_a_hit_answers_if_modified_since_and_if_match_as_a_miss(client, term):
+    first = client.get(term.get_absolute_url())
+    last_modified = first["Last-Modified"]
+
+    unmodified = client.get(term.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=last_modified)
+    mismatch = client.get(term.get_absolute_url(), HTTP_IF_MATCH='"another"')
+
+    assert first.status_code == 200 and last_modified
+    assert unmodified.status_code == 304
+    assert mismatch.status_code == 412
+
+
+POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's prepared generation read"
+)
+
+
+@POSTGRESQL
+def test_the_prepared_generation_read_follows_each_change_and_a_new_connection(
+    transactional_db,
+):
+    ContentGeneration.objects.get_or_create(pk=1)  # a transactional test starts flushed
+    before = ContentGeneration.objects.current()
+    ContentGeneration.objects.bump()
+    assert ContentGeneration.objects.current() == before + 1
+    connection.close()
+    # A new connection has no prepared statement yet: it is prepared again.
+    assert ContentGeneration.objects.current() == before + 1
+    # While queries are counted (tests' ceilings, DEBUG) it is counted as one.
+    with CaptureQueriesContext(connection) as captured:
+        assert ContentGeneration.objects.current() == before + 1
+    assert len(captured) == 1
+
+
+@POSTGRESQL
+def test_a_hit_on_a_connection_the_server_ended_reads_again_on_a_new_one(transactional_db):
+    ContentGeneration.objects.get_or_create(pk=1)
+    expected = ContentGeneration.objects.current()
+    ended = connection.connection
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [ended.info.backend_pid])
+    finally:
+        other.close()
+    connection.health_check_done = True  # as after this request's check
+    with pytest.raises(OperationalError):
+        ContentGeneration.objects.current()
+
+    connection.health_check_done = False  # the next request's
+    assert page_cache.current_generation() == expected
+    assert connection.connection is not ended

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import OperationalError, ProgrammingError, connection
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -122,6 +123,36 @@ def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
     assert response.status_code == 503
     assert response.json()["database"].startswith("unavailable: connection to server failed")
     assert response.json()["task_queue"].startswith("unavailable: ")
+
+
+def test_a_404_whose_handler_cannot_reach_the_database_answers_503(client, database_down):
+    # The 404 page suggests terms from search: its queries fail after the view's 404.
+    client.raise_request_exception = False
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("path", ["/terms/", f"{API}/terms/"])
+def test_a_middleware_response_step_that_cannot_reach_the_database_answers_503(
+    client, db, monkeypatch, path
+):
+    def save_session(self, request, response):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    monkeypatch.setattr(SessionMiddleware, "process_response", save_session)
+    client.raise_request_exception = False
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert response["Content-Type"].startswith(
+        "application/json" if path.startswith(API) else "text/html"
+    )
 
 
 def test_other_database_errors_stay_500(client, database_bug):

@@ -179,3 +179,72 @@ def test_a_change_in_a_later_batch_moves_only_that_terms_updated_at(db):
     assert stored["Nimbus Store"] > stored["Nimbus Queue"]
     assert store.updated_at == stored["Nimbus Store"]
     assert Term.objects.get(pk=store.pk).created_at < store.updated_at
+
+
+def version_updates(captured):
+    """The statements after the batch's saves that count versions up or stamp times."""
+    stamps = re.compile(
+        r'UPDATE "terms_term" SET "(version|updated_at)" .* WHERE "terms_term"\."id" IN '
+    )
+    return [q["sql"] for q in captured if stamps.match(q["sql"])]
+
+
+def test_a_batch_counts_versions_and_stamps_times_in_one_update(db):
+    edited, related = make_term("Alpha"), make_term("Beta")
+    before = {t.pk: t for t in Term.everything.all()}
+    with CaptureQueriesContext(connection) as captured, writing.batch():
+        writing.replace_term(
+            edited, {"definition": "Alpha changed. More."}, links={"related_terms": [related]}
+        )
+        created = writing.replace_term(
+            Term(category=edited.category, difficulty="beginner"),
+            {"name": "Gamma", "slug": "gamma", "definition": "Gamma is new. More."},
+        )
+    assert len(version_updates(captured)) == 1
+    after = {t.pk: t for t in Term.everything.all()}
+    # Every changed term counts one version up; the related end was not written.
+    assert [after[pk].version - before[pk].version for pk in before] == [1, 1]
+    assert after[created.pk].version == 1
+    assert after[edited.pk].updated_at == after[created.pk].updated_at == created.updated_at
+    assert after[edited.pk].created_at == before[edited.pk].created_at
+    assert after[created.pk].created_at == created.updated_at
+    assert after[related.pk].updated_at == before[related.pk].updated_at
+
+
+def test_an_import_counts_versions_in_one_update_per_chunk(db, monkeypatch):
+    monkeypatch.setattr("terms.versions.CHUNK", 2)
+    make_category("storage")
+    with CaptureQueriesContext(connection) as captured:
+        import_entries([entry(f"Term {i}") for i in range(5)])
+    assert len(version_updates(captured)) == 3
+    assert set(Term.objects.values_list("version", flat=True)) == {1}
+    assert Term.objects.values("created_at", "updated_at").distinct().count() == 1
+
+
+def test_setting_links_writes_and_touches_only_what_changes(db):
+    alpha, beta, gamma, delta = (make_term(name) for name in ("Alpha", "Beta", "Gamma", "Delta"))
+    with writing.batch():
+        writing.set_links({alpha.pk: {"related_terms": [beta, gamma], "see_also": [delta]}})
+    before = dict(Term.everything.values_list("pk", "version"))
+
+    with CaptureQueriesContext(connection) as captured, writing.batch():
+        writing.set_links({alpha.pk: {"related_terms": [beta, delta], "see_also": [delta]}})
+
+    after = dict(Term.everything.values_list("pk", "version"))
+    # Beta keeps its relation: it does not change; Gamma loses one, Delta gains one.
+    assert {pk: after[pk] - before[pk] for pk in after} == {
+        alpha.pk: 1,
+        beta.pk: 0,
+        gamma.pk: 1,
+        delta.pk: 1,
+    }
+    related_writes = [
+        q["sql"] for q in captured if re.match(r'(INSERT INTO|DELETE FROM) "terms_term_', q["sql"])
+    ]
+    # One DELETE (Gamma, both ways) and one INSERT (Delta, both ways); see also unchanged.
+    assert len(related_writes) == 2
+    assert all("terms_term_related_terms" in sql for sql in related_writes)
+    assert set(alpha.related_terms.values_list("name", flat=True)) == {"Beta", "Delta"}
+    assert not gamma.related_terms.exists()
+    assert list(delta.related_terms.values_list("name", flat=True)) == ["Alpha"]
+    assert list(alpha.see_also.values_list("name", flat=True)) == ["Delta"]

@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.db.backends.postgresql import base
+from psycopg import pq
 
 # Past the server's own statement timeout: a server that runs always cancels first.
 MARGIN_SECONDS = 2
@@ -73,11 +74,49 @@ def _shut(fileno):
 watchdog = _Watchdog()
 
 
+def _checked(pgconn, result):
+    """`result`, or the error it reports raised as psycopg would (Django wraps it)."""
+    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        return result
+    message = (result.error_message or pgconn.error_message).decode(errors="replace")
+    if pgconn.status == pq.ConnStatus.BAD:
+        raise base.Database.OperationalError(message)
+    raise base.Database.DatabaseError(message)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._unbounded = 0  # depth of unbounded() blocks
+        self._prepared = (None, set())  # (the libpq connection, its statements' names)
         self.execute_wrappers.append(self._watched_execute)
+
+    def prepared_value(self, name, sql):
+        """The first column of the first row `sql` returns, as text (None for no row): a
+        statement prepared once per connection under `name`, then run through libpq.
+
+        Target: a page cache hit (one generation read) at >= 85 % of a bare view's rate. Its
+        query takes the database less than Django's cursor and psycopg's take to send it, so
+        it goes through psycopg's documented low-level `pgconn`, prepared (no parse or plan
+        per request), under the same timeout watchdog and error wrapping as any query. While
+        queries are logged (DEBUG, tests' query counts) it is an ordinary query.
+        """
+        if self.queries_logged:
+            with self.cursor() as cursor:
+                cursor.execute(sql)
+                row = cursor.fetchone()
+            return None if row is None else str(row[0])
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors, self._watched():
+            pgconn = self.connection.pgconn
+            if self._prepared[0] is not pgconn:
+                self._prepared = (pgconn, set())
+            if name not in self._prepared[1]:
+                _checked(pgconn, pgconn.prepare(name.encode(), sql.encode()))
+                self._prepared[1].add(name)
+            result = _checked(pgconn, pgconn.exec_prepared(name.encode(), None))
+            return result.get_value(0, 0).decode() if result.ntuples else None
 
     @contextmanager
     def _watched(self, seconds=None):
