@@ -212,7 +212,7 @@ def test_migration_lowercases_stored_slugs():
     term = make_term("Mixed Case")
     Term.objects.filter(pk=term.pk).update(slug="Mixed-Case")
 
-    importlib.import_module("terms.migrations.0011_slugs_lowercase").lowercase_slugs(apps, None)
+    importlib.import_module("terms.migrations.0016_slugs_lowercase").lowercase_slugs(apps, None)
 
     term.refresh_from_db()
     assert term.slug == "mixed-case"
