@@ -36,7 +36,14 @@ from terms.models import (
 
 FORMAT = "term_json"
 # Derived from the other fields (rendering, the link index) or stamped by every write.
-NOT_RECORDED = ("definition_html", "summary", "mentions", "created_at", "updated_at")
+NOT_RECORDED = (
+    "definition_html",
+    "summary",
+    "mentions",
+    "created_at",
+    "updated_at",
+    "changed_at",
+)
 
 
 def recorded_fields():
