@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from terms import api_errors, compare, content_cache, redirects, rendering
+from terms import api_errors, changes, compare, content_cache, redirects, rendering
 from terms import search as search_service
 from terms.filters import CompareFilter, TermPageFilter
 from terms.models import Category, Provider, ProviderEquivalent, Term
@@ -238,7 +238,11 @@ class TermDetailView(DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        response["Last-Modified"] = http_date(self.object.updated_at.timestamp())
+        # The page shows other terms too (neighbours, backlinks, link texts): its date is the
+        # newest change readers can see, so If-Modified-Since never gets a stale 304.
+        newest = changes.last_modified([changes.latest_at(public=True)])
+        if newest is not None:
+            response["Last-Modified"] = http_date(newest.timestamp())
         return response
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from terms.models import Category, Provider, ProviderEquivalent, Term
-from tests.conftest import make_term
+from tests.conftest import age_content, make_term
 
 pytestmark = pytest.mark.django_db
 
@@ -404,9 +404,21 @@ def test_json_ld_cannot_close_its_script_element(client, db):
     assert "</script><script>alert(1)" not in page
 
 
-def test_term_page_sets_last_modified_from_updated_at(client, storage):
+def test_term_page_sets_last_modified_from_the_newest_change(client, storage):
+    age_content()
     response = get(client, "term-detail", "object-storage")
     assert response["Last-Modified"]
+
+
+def test_term_page_is_modified_when_another_term_changes(client, storage):
+    # Neighbours, backlinks and link texts come from other terms: their changes count.
+    age_content(seconds=10)
+    last_modified = get(client, "term-detail", "object-storage")["Last-Modified"]
+    make_term("Block Storage")
+    age_content(seconds=2)
+    response = client.get("/terms/object-storage/", headers={"if-modified-since": last_modified})
+    assert response.status_code == 200
+    assert response["Last-Modified"] != last_modified
 
 
 def test_term_page_answers_304_to_a_matching_etag(client, storage):
@@ -416,6 +428,7 @@ def test_term_page_answers_304_to_a_matching_etag(client, storage):
 
 
 def test_term_page_answers_304_when_not_modified_since(client, storage):
+    age_content()
     last_modified = get(client, "term-detail", "object-storage")["Last-Modified"]
     response = client.get("/terms/object-storage/", headers={"if-modified-since": last_modified})
     assert response.status_code == 304
@@ -432,8 +445,9 @@ def test_term_page_runs_a_constant_number_of_queries(
     for other in glossary[10:20]:
         other.see_also.add(term)
         other.mentions.add(term)
-    # The term, its use cases, equivalents and FAQs, and every term it links to or from.
-    with django_assert_max_num_queries(5):
+    # The term, its use cases, equivalents and FAQs, every term it links to or from, and the
+    # newest change readers see (Last-Modified).
+    with django_assert_max_num_queries(6):
         response = get(client, "term-detail", term.slug)
     assert response.status_code == 200
 
