@@ -110,14 +110,15 @@ TERM_WRITE_EXAMPLE = {
 
 TERM_SUMMARY_EXAMPLE = {
     key: TERM_DETAIL_EXAMPLE[key]
-    for key in ("name", "slug", "url", "category", "difficulty", "aliases", "summary")
-} | {"updated_at": TERM_DETAIL_EXAMPLE["updated_at"]}
+    for key in ("id", "name", "slug", "url", "html_url", "category", "difficulty", "aliases")
+} | {key: TERM_DETAIL_EXAMPLE[key] for key in ("summary", "updated_at", "changed_at")}
 TERM_LINK_EXAMPLE = TERM_DETAIL_EXAMPLE["related_terms"][0]
 CATEGORY_EXAMPLE = {
     "slug": "ai-ml",
     "name": "AI & Machine Learning",
     "description": "How machines learn from data, and the services that run it.",
-    "url": "https://glossary.example.com/categories/ai-ml/",
+    "url": "https://glossary.example.com/api/v1/categories/ai-ml/",
+    "html_url": "https://glossary.example.com/categories/ai-ml/",
     "term_count": 12,
 }
 PROVIDER_EXAMPLE = {
@@ -125,7 +126,8 @@ PROVIDER_EXAMPLE = {
     "short_name": "AWS",
     "name": "Amazon Web Services",
     "website": "https://aws.amazon.com/",
-    "url": "https://glossary.example.com/providers/aws/",
+    "url": "https://glossary.example.com/api/v1/providers/aws/",
+    "html_url": "https://glossary.example.com/providers/aws/",
     "term_count": 25,
 }
 AZURE = TERM_DETAIL_EXAMPLE["provider_equivalents"][1]["provider"]
