@@ -560,12 +560,20 @@ def document_public_reads(result, generator, request, public):
 
 def document_empty_filters(result, generator, request, public):
     """Spectacular hook: a filter given empty (`?difficulty=`, as an HTML form sends it)
-    filters nothing rather than failing; `allowEmptyValue` says so."""
+    filters nothing rather than failing, as an empty `page`, `page_size` or `fields` asks for
+    the first page, the usual size and every field; `allowEmptyValue` says so."""
+    from terms.api_webhooks import WebhookDeliveryViewSet
     from terms.filters import TermFilter
 
-    for parameter in result["paths"]["/api/v1/terms/"]["get"]["parameters"]:
-        if parameter["in"] == "query" and parameter["name"] in TermFilter.base_filters:
-            parameter["allowEmptyValue"] = True
+    filters = {
+        "/api/v1/terms/": set(TermFilter.base_filters),
+        "/api/v1/webhooks/deliveries/": set(WebhookDeliveryViewSet.filterset_fields),
+    }
+    for path_, operations in result["paths"].items():
+        optional = {"page", "page_size", "fields"} | filters.get(path_, set())
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in optional:
+                parameter["allowEmptyValue"] = True
     return result
 
 
