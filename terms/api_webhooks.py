@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from terms import webhooks
 from terms.api_headers import RateLimitHeadersMixin
 from terms.query_params import QueryParamsMixin, fields_parameter
+from terms.serializers import WriteSerializer
 from terms.webhook_models import (
     Event,
     WebhookAttempt,
@@ -44,7 +45,7 @@ class MayRedeliver(StaffModelPermissions):
     }
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(WriteSerializer):
     # Declared: DRF drops the model field's own URLValidator, and with it the schemes.
     url = serializers.URLField(
         max_length=500,
@@ -54,6 +55,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=Event.choices),
         allow_empty=False,
+        min_length=1,  # what allow_empty says, in the schema (minItems)
         help_text="The events this endpoint receives.",
     )
 

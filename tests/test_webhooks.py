@@ -527,6 +527,28 @@ def test_the_api_refuses_an_endpoint_without_events(publisher):
     assert response.status_code == 400 and "events" in error_messages(response)
 
 
+def test_the_api_refuses_a_key_that_is_not_a_field_naming_it(publisher):
+    response = api_as(publisher).post(
+        "/api/v1/webhooks/",
+        {"url": "https://a.example/", "events": ALL, "secret": "whsec_mine", "evnets": []},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert sorted(error_messages(response)) == ["evnets", "secret"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_api_takes_only_a_json_boolean_for_is_active(publisher):
+    response = api_as(publisher).post(
+        "/api/v1/webhooks/",
+        {"url": "https://a.example/", "events": ALL, "is_active": 0},
+        format="json",
+    )
+
+    assert response.status_code == 400 and list(error_messages(response)) == ["is_active"]
+
+
 def test_webhooks_are_hidden_from_anonymous_clients(endpoint):
     assert api_as(None).get("/api/v1/webhooks/").status_code == 401
 
