@@ -54,7 +54,7 @@ from terms.filters import TermFilter
 from terms.importers import export_term
 from terms.models import Category, Provider, ProviderEquivalent, Source, Status, Term, published_q
 from terms.openapi import TERM_DETAIL_EXAMPLE, TERM_WRITE_EXAMPLE
-from terms.query_params import QueryParamsMixin
+from terms.query_params import QueryParamsMixin, fields_parameter
 from terms.term_page import term_page
 
 app_name = "api"
@@ -124,21 +124,6 @@ SLUG_REGEX = "[-a-zA-Z0-9_]+"
 SLUG = OpenApiParameter(
     "slug", {"type": "string", "pattern": f"^{SLUG_REGEX}$"}, OpenApiParameter.PATH
 )
-
-
-def fields_parameter(serializer_class):
-    """`fields=`, naming the fields of what `serializer_class` gives."""
-    return OpenApiParameter(
-        "fields",
-        {"type": "array", "items": {"type": "string", "enum": serializer_class.Meta.fields}},
-        OpenApiParameter.QUERY,
-        style="form",
-        explode=False,
-        description=(
-            "Only these fields of each object, comma-separated (`name,slug,url`); an unknown "
-            "field is a 400 naming it. Left out or empty, every field."
-        ),
-    )
 
 
 @extend_schema_view(

@@ -10,7 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from terms import writing
+from terms.api_headers import RateLimitHeadersMixin
 from terms.models import Source, Term
+from terms.query_params import QueryParamsMixin, fields_parameter
 
 DELETE_PERMISSION = "terms.delete_term"
 
@@ -44,6 +46,7 @@ NOT_IN_TRASH = OpenApiResponse(description="No term with this slug is in the tra
     list=extend_schema(
         summary="List the trash",
         description="Terms moved to the trash, the most recently trashed first. Publishers only.",
+        parameters=[fields_parameter(TrashedTermSerializer)],
         tags=["trash"],
     ),
     destroy=extend_schema(
@@ -54,7 +57,13 @@ NOT_IN_TRASH = OpenApiResponse(description="No term with this slug is in the tra
         tags=["trash"],
     ),
 )
-class TrashViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class TrashViewSet(
+    RateLimitHeadersMixin,
+    QueryParamsMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Terms in the trash."""
 
     serializer_class = TrashedTermSerializer

@@ -9,6 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from terms import webhooks
+from terms.api_headers import RateLimitHeadersMixin
+from terms.query_params import QueryParamsMixin, fields_parameter
+from terms.serializers import WriteSerializer
 from terms.webhook_models import (
     Event,
     WebhookAttempt,
@@ -42,7 +45,7 @@ class MayRedeliver(StaffModelPermissions):
     }
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(WriteSerializer):
     # Declared: DRF drops the model field's own URLValidator, and with it the schemes.
     url = serializers.URLField(
         max_length=500,
@@ -52,6 +55,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=Event.choices),
         allow_empty=False,
+        min_length=1,  # what allow_empty says, in the schema (minItems)
         help_text="The events this endpoint receives.",
     )
 
@@ -101,8 +105,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List webhook endpoints"),
-    retrieve=extend_schema(summary="Get a webhook endpoint"),
+    list=extend_schema(
+        summary="List webhook endpoints",
+        parameters=[fields_parameter(WebhookEndpointSerializer)],
+    ),
+    retrieve=extend_schema(
+        summary="Get a webhook endpoint",
+        parameters=[fields_parameter(WebhookEndpointSerializer)],
+    ),
     create=extend_schema(
         summary="Register a webhook endpoint",
         description="The answer carries the endpoint's signing `secret`, made for it.",
@@ -111,7 +121,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     partial_update=extend_schema(summary="Change part of a webhook endpoint"),
     destroy=extend_schema(summary="Remove a webhook endpoint and its deliveries"),
 )
-class WebhookEndpointViewSet(viewsets.ModelViewSet):
+class WebhookEndpointViewSet(RateLimitHeadersMixin, QueryParamsMixin, viewsets.ModelViewSet):
     """Where Glossary sends term events."""
 
     queryset = WebhookEndpoint.objects.all()
@@ -121,10 +131,18 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List webhook deliveries, newest first"),
-    retrieve=extend_schema(summary="Get a webhook delivery with its attempts"),
+    list=extend_schema(
+        summary="List webhook deliveries, newest first",
+        parameters=[fields_parameter(WebhookDeliverySerializer)],
+    ),
+    retrieve=extend_schema(
+        summary="Get a webhook delivery with its attempts",
+        parameters=[fields_parameter(WebhookDeliverySerializer)],
+    ),
 )
-class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+class WebhookDeliveryViewSet(
+    RateLimitHeadersMixin, QueryParamsMixin, viewsets.ReadOnlyModelViewSet
+):
     """Each event sent to an endpoint, with every attempt."""
 
     queryset = WebhookDelivery.objects.prefetch_related("attempts")

@@ -110,14 +110,15 @@ TERM_WRITE_EXAMPLE = {
 
 TERM_SUMMARY_EXAMPLE = {
     key: TERM_DETAIL_EXAMPLE[key]
-    for key in ("name", "slug", "url", "category", "difficulty", "aliases", "summary")
-} | {"updated_at": TERM_DETAIL_EXAMPLE["updated_at"]}
+    for key in ("id", "name", "slug", "url", "html_url", "category", "difficulty", "aliases")
+} | {key: TERM_DETAIL_EXAMPLE[key] for key in ("summary", "updated_at", "changed_at")}
 TERM_LINK_EXAMPLE = TERM_DETAIL_EXAMPLE["related_terms"][0]
 CATEGORY_EXAMPLE = {
     "slug": "ai-ml",
     "name": "AI & Machine Learning",
     "description": "How machines learn from data, and the services that run it.",
-    "url": "https://glossary.example.com/categories/ai-ml/",
+    "url": "https://glossary.example.com/api/v1/categories/ai-ml/",
+    "html_url": "https://glossary.example.com/categories/ai-ml/",
     "term_count": 12,
 }
 PROVIDER_EXAMPLE = {
@@ -125,7 +126,8 @@ PROVIDER_EXAMPLE = {
     "short_name": "AWS",
     "name": "Amazon Web Services",
     "website": "https://aws.amazon.com/",
-    "url": "https://glossary.example.com/providers/aws/",
+    "url": "https://glossary.example.com/api/v1/providers/aws/",
+    "html_url": "https://glossary.example.com/providers/aws/",
     "term_count": 25,
 }
 AZURE = TERM_DETAIL_EXAMPLE["provider_equivalents"][1]["provider"]
@@ -173,6 +175,93 @@ OPERATION_EXAMPLES = {
                 }
             ],
         }
+    },
+}
+
+TRASHED_TERM_EXAMPLE = {
+    "name": "Object Storage",
+    "slug": "object-storage",
+    "category": "storage",
+    "status": "published",
+    "deleted_at": "2026-02-14T10:20:00Z",
+    "deleted_by": "publisher",
+    "version": 7,
+}
+WEBHOOK_WRITE_EXAMPLE = {
+    "url": "https://integrator.example/glossary-hook",
+    "description": "Mirror of the glossary",
+    "events": ["term.created", "term.updated", "term.deleted"],
+    "is_active": True,
+}
+WEBHOOK_EXAMPLE = {"id": 3, **WEBHOOK_WRITE_EXAMPLE} | {
+    "secret": "whsec_Q0hBTkdFLU1FLVRISVMtSVMtQU4tRVhBTVBMRQ",
+    "created_at": "2026-02-01T12:00:00Z",
+}
+DELIVERY_EXAMPLE = {
+    "id": "0b7c6a8e-3f57-4a0e-9d43-0d1e8c1c2f6b",
+    "endpoint": 3,
+    "event": "term.updated",
+    "term_id": 42,
+    "term_slug": "model-training",
+    "occurred_at": "2026-02-12T08:15:03Z",
+    "state": "succeeded",
+    "attempt_count": 2,
+    "next_attempt_at": None,
+    "retry_until": "2026-02-13T08:15:03Z",
+    "attempts": [
+        {
+            "number": 1,
+            "started_at": "2026-02-12T08:15:04Z",
+            "duration_ms": 5000,
+            "status_code": None,
+            "response_snippet": "",
+            "error": "TimeoutError: timed out",
+        },
+        {
+            "number": 2,
+            "started_at": "2026-02-12T08:16:02Z",
+            "duration_ms": 84,
+            "status_code": 200,
+            "response_snippet": "ok",
+            "error": "",
+        },
+    ],
+}
+
+
+def _page(results):
+    """A one-page list's answer."""
+    return {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": results,
+        "count_capped": False,
+    }
+
+
+OPERATION_EXAMPLES |= {
+    "sync": {
+        "200": {
+            "items": [TERM_DETAIL_EXAMPLE],
+            "deleted": [{"id": 17, "slug": "data-lake-house", "at": "2026-02-12T07:58:41Z"}],
+            "next_sync_token": "eyJ2IjoxLCJzY29wZSI6InB1Ymxpc2hlZCIsInNpbmNlIjo5MX0:sync-token",
+        }
+    },
+    "trash_list": {"200": _page([TRASHED_TERM_EXAMPLE])},
+    "trash_restore_create": {"200": TRASHED_TERM_EXAMPLE | {"deleted_at": None}},
+    "webhooks_list": {"200": _page([WEBHOOK_EXAMPLE])},
+    "webhooks_create": {"request": WEBHOOK_WRITE_EXAMPLE, "201": WEBHOOK_EXAMPLE},
+    "webhooks_retrieve": {"200": WEBHOOK_EXAMPLE},
+    "webhooks_update": {"request": WEBHOOK_WRITE_EXAMPLE, "200": WEBHOOK_EXAMPLE},
+    "webhooks_partial_update": {
+        "request": {"is_active": False},
+        "200": WEBHOOK_EXAMPLE | {"is_active": False},
+    },
+    "webhooks_deliveries_list": {"200": _page([DELIVERY_EXAMPLE])},
+    "webhooks_deliveries_retrieve": {"200": DELIVERY_EXAMPLE},
+    "webhooks_deliveries_redeliver_create": {
+        "202": DELIVERY_EXAMPLE | {"state": "pending", "next_attempt_at": "2026-02-14T09:00:00Z"}
     },
 }
 
@@ -350,8 +439,9 @@ def _header(name):
     return {"schema": {"type": "string"}, "description": HEADERS[name]}
 
 
-def _error_response(code, types):
-    schema, description, example = ERRORS[code]
+def _error_response(code, types, description=None):
+    schema, default_description, example = ERRORS[code]
+    description = description or default_description
     content = {}
     for media_type in types:
         if media_type == "application/json":
@@ -383,7 +473,7 @@ def error_codes(path, method, operation):
         codes.add("403")
     if method in {"put", "patch", "delete"}:
         codes.add("412")
-    if path.startswith(PRIVATE_PATHS):
+    if path.startswith(PRIVATE_PATHS) or operation["operationId"] in REFUSED_READS:
         codes.add("403")
     return codes
 
@@ -391,6 +481,12 @@ def error_codes(path, method, operation):
 # Paths whose reads too need credentials: webhooks (staff with their permissions,
 # terms.api_webhooks) and the trash (Publishers, terms.api_trash).
 PRIVATE_PATHS = ("/api/v1/webhooks/", "/api/v1/trash/")
+# Reads open to everyone that refuse some of what they can be asked, by operationId: what
+# their 403 means.
+REFUSED_READS = {
+    "sync": "Drafts asked for (`drafts=true`, or a token that says so) without the "
+    "permission to see them.",
+}
 
 
 def document_errors(result, generator, request, public):
@@ -406,7 +502,8 @@ def document_errors(result, generator, request, public):
             types = list(responses.get("200", {}).get("content", {})) or ["application/json"]
             types += ["application/json"] if "application/json" not in types else []
             for code in sorted(error_codes(path_, method, operation)):
-                responses[code] = _error_response(code, types)
+                refused = REFUSED_READS.get(operation["operationId"]) if code == "403" else None
+                responses[code] = _error_response(code, types, refused)
             for status, response in responses.items():
                 headers = response.setdefault("headers", {})
                 if status in {"200", "201"}:
@@ -463,13 +560,26 @@ def document_public_reads(result, generator, request, public):
 
 def document_empty_filters(result, generator, request, public):
     """Spectacular hook: a filter given empty (`?difficulty=`, as an HTML form sends it)
-    filters nothing rather than failing; `allowEmptyValue` says so."""
+    filters nothing rather than failing, as an empty `page`, `page_size` or `fields` asks for
+    the first page, the usual size and every field; `allowEmptyValue` says so."""
+    from terms.api_webhooks import WebhookDeliveryViewSet
     from terms.filters import TermFilter
 
-    for parameter in result["paths"]["/api/v1/terms/"]["get"]["parameters"]:
-        if parameter["in"] == "query" and parameter["name"] in TermFilter.base_filters:
-            parameter["allowEmptyValue"] = True
+    filters = {
+        "/api/v1/terms/": set(TermFilter.base_filters),
+        "/api/v1/webhooks/deliveries/": set(WebhookDeliveryViewSet.filterset_fields),
+    }
+    for path_, operations in result["paths"].items():
+        optional = {"page", "page_size", "fields"} | filters.get(path_, set())
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in optional:
+                parameter["allowEmptyValue"] = True
     return result
+
+
+# Response fields present only in some answers: a sync page has either the next page's URL
+# or, the last, the token for the next sync.
+SOMETIMES_ABSENT = {"SyncPage": {"next_page_url", "next_sync_token"}}
 
 
 def document_fields(result, generator, request, public):
@@ -490,7 +600,8 @@ def document_fields(result, generator, request, public):
                 example = f"https://glossary.example.com/api/v1/terms/?page={page}"
                 schema["properties"][key]["example"] = example
             continue
-        schema["required"] = list(schema["properties"])
+        optional = SOMETIMES_ABSENT.get(name, ())
+        schema["required"] = [field for field in schema["properties"] if field not in optional]
         for field, prop in schema["properties"].items():
             branches = prop.pop("oneOf", None)
             if branches is None:

@@ -8,6 +8,7 @@ detail (sparse fieldsets).
 
 import difflib
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 FORMAT = "format"
@@ -50,6 +51,21 @@ def chosen_fields(query_params, available):
     return [name for name in available if name in names] or None
 
 
+def fields_parameter(serializer_class):
+    """`fields=` in the schema, naming the fields of what `serializer_class` gives."""
+    return OpenApiParameter(
+        FIELDS,
+        {"type": "array", "items": {"type": "string", "enum": serializer_class.Meta.fields}},
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=False,
+        description=(
+            "Only these fields of each object, comma-separated (`name,slug,url`); an unknown "
+            "field is a 400 naming it. Left out or empty, every field."
+        ),
+    )
+
+
 def select(data, fields):
     """A representation (an object, a list of them, or a page of them) with only `fields`."""
     if isinstance(data, list):
@@ -62,24 +78,32 @@ def select(data, fields):
 
 
 class QueryParamsMixin:
-    """For API viewsets: query parameters are checked before any work; `fields=` is read on
-    list and retrieve. A view with parameters of its own lists them in `query_parameters`."""
+    """For API views: query parameters are checked before any work; `fields=` is read on a
+    viewset's list and retrieve. A view with parameters of its own lists them in
+    `query_parameters`."""
 
     query_parameters = ()
     sparse = None
 
     def known_query_parameters(self):
         known = {FORMAT, *self.query_parameters}
-        if self.action in ("list", "retrieve") and self.sparse_fields_available():
+        if self._action() in ("list", "retrieve") and self.sparse_fields_available():
             known.add(FIELDS)
-        if self.action == "list":
+        if self._action() == "list":
             filterset_class = getattr(self, "filterset_class", None)
             if filterset_class is not None:
                 known |= set(filterset_class.base_filters)
+            else:
+                # django-filter builds the FilterSet of `filterset_fields` from those names.
+                known |= set(getattr(self, "filterset_fields", None) or ())
             paginator = getattr(self, "paginator", None)
             if paginator is not None:
                 known |= {paginator.page_query_param, paginator.page_size_query_param}
         return known
+
+    def _action(self):
+        # A plain APIView (the sync feed, the equivalents lookup) has no viewset action.
+        return getattr(self, "action", None)
 
     def sparse_fields_available(self):
         """The fields of this action's representation, in order; () if it has none."""
@@ -93,7 +117,7 @@ class QueryParamsMixin:
         if request.method == "OPTIONS" or not hasattr(self, request.method.lower()):
             return  # a description of the endpoint, or DRF's 405: no parameters are read
         check(request.query_params, self.known_query_parameters())
-        if FIELDS in request.query_params and self.action in ("list", "retrieve"):
+        if FIELDS in request.query_params and self._action() in ("list", "retrieve"):
             self.sparse = chosen_fields(request.query_params, self.sparse_fields_available())
 
     def finalize_response(self, request, response, *args, **kwargs):

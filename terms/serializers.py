@@ -117,6 +117,16 @@ class StrictURLField(StrictStringMixin, serializers.URLField):
     pass
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A flag that takes only JSON's true and false: DRF's also takes 0, 1, "yes" and "on",
+    which the schema (`type: boolean`) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 @extend_schema_field({"type": "string", "pattern": "^[-a-z0-9_]+$", "maxLength": 200})
 class LowercaseSlugField(StrictSlugField):
     """A term's slug as written: lowercase (the schema says so; DRF's pattern allows any
@@ -127,9 +137,10 @@ class LowercaseSlugField(StrictSlugField):
 
 
 class WriteSerializer(serializers.ModelSerializer):
-    # A ModelSerializer whose text fields take strings only, and which refuses a key that is
-    # not a field it writes (`difficutly`, `definition_html`) rather than dropping it. (A
-    # comment: the schema would show a docstring to integrators as each body's description.)
+    # A ModelSerializer whose text fields take strings only (flags only booleans), and which
+    # refuses a key that is not a field it writes (`difficutly`, `definition_html`) rather
+    # than dropping it. (A comment: the schema would show a docstring to integrators as each
+    # body's description.)
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -137,6 +148,7 @@ class WriteSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
+        models.BooleanField: StrictBooleanField,
     }
 
     def to_internal_value(self, data):

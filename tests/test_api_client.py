@@ -91,9 +91,13 @@ def test_the_generator_accepts_the_schema_without_warnings(generated):
 
 def test_the_client_lists_terms_with_filters(anonymous):
     terms_list = module("api.terms.terms_list")
-    difficulty = module("models.terms_list_difficulty").TermsListDifficulty
+    difficulty = module("models.terms_list_difficulty_item").TermsListDifficultyItem
 
-    page = terms_list.sync(client=anonymous, category="storage", difficulty=difficulty.ADVANCED)
+    # The client repeats a list's parameter, where the API reads one comma-separated value
+    # (the schema's `explode: false`): several values go as one comma-joined item.
+    page = terms_list.sync(
+        client=anonymous, category=["ai-ml,storage"], difficulty=[difficulty.ADVANCED]
+    )
 
     assert [term.slug for term in page.results] == ["object-storage"]
     assert page.count == 1 and page.next_ is None

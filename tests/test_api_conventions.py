@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from terms.models import Term
 
-from .conftest import make_term
+from .conftest import error_messages, make_term
 
 API = "/api/v1"
 
@@ -64,7 +64,7 @@ def test_session_write_without_the_slash_and_csrf_token_gets_a_json_403(editor, 
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
-    assert "CSRF" in response.json()["detail"]
+    assert "CSRF" in error_messages(response)[None][0]
 
 
 def test_schema_lists_each_url_once_with_its_slash(api, db):
@@ -81,26 +81,54 @@ def test_unknown_query_parameter_is_a_400_naming_it_and_the_near_miss(api, db):
     response = api.get(f"{API}/terms/", {"categroy": "storage"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["categroy"]
-    assert "`category`" in response.json()["categroy"][0]
+    assert list(error_messages(response)) == ["categroy"]
+    assert "`category`" in error_messages(response)["categroy"][0]
 
 
 @pytest.mark.parametrize(
     "url",
-    [f"{API}/terms/model-training/", f"{API}/categories/", f"{API}/providers/aws/"],
+    [
+        f"{API}/terms/model-training/",
+        f"{API}/categories/",
+        f"{API}/providers/aws/",
+        f"{API}/sync/",
+    ],
 )
 def test_every_endpoint_refuses_parameters_it_does_not_read(api, term, url):
     response = api.get(url, {"foo": "bar"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["foo"]
+    assert list(error_messages(response)) == ["foo"]
+
+
+@pytest.mark.parametrize(
+    "url", [f"{API}/trash/", f"{API}/webhooks/", f"{API}/webhooks/deliveries/"]
+)
+def test_staff_endpoints_refuse_parameters_they_do_not_read(editor_api, url):
+    response = editor_api.get(url, {"foo": "bar"})
+
+    assert response.status_code == 400
+    assert list(error_messages(response)) == ["foo"]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (f"{API}/sync/", {"page_size": 5, "drafts": "true"}),
+        (f"{API}/trash/", {"page": 1, "page_size": 5, "fields": "slug"}),
+        (f"{API}/webhooks/", {"page": 1, "fields": "url,events"}),
+        (f"{API}/webhooks/deliveries/", {"state": "failed", "event": "term.created"}),
+    ],
+)
+def test_staff_endpoints_accept_their_own_parameters(editor_api, term, url, params):
+    assert editor_api.get(url, params).status_code == 200
 
 
 def test_equivalents_refuse_parameters_they_do_not_read(api, db):
     response = api.get(f"{API}/equivalents/", {"provider": "aws", "service": "S3", "page": 2})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["page"]
+    assert list(error_messages(response)) == ["page"]
 
 
 def test_known_parameters_are_accepted(api, term):
@@ -116,14 +144,14 @@ def test_repeated_parameter_is_a_400_asking_for_commas(api, db):
     response = api.get(f"{API}/terms/?category=storage&category=ai-ml")
 
     assert response.status_code == 400
-    assert "comma-separated" in response.json()["category"][0]
+    assert "comma-separated" in error_messages(response)["category"][0]
 
 
 def test_repeated_ordering_is_a_400_not_the_last_one(api, db):
     response = api.get(f"{API}/terms/?ordering=-difficulty&ordering=name")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["ordering"]
+    assert list(error_messages(response)) == ["ordering"]
 
 
 # Filters with several values
@@ -170,7 +198,7 @@ def test_one_unknown_slug_among_several_is_a_400(api, db):
     response = api.get(f"{API}/terms/", {"category": "ai-ml,no-such-category"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["category"]
+    assert list(error_messages(response)) == ["category"]
 
 
 def test_search_with_several_categories_finds_in_each(api, db):
@@ -254,8 +282,8 @@ def test_unknown_field_is_a_400_naming_it(api, term):
     response = api.get(f"{API}/terms/model-training/", {"fields": "name,definiton"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["fields"]
-    assert "`definiton`" in response.json()["fields"][0]
+    assert list(error_messages(response)) == ["fields"]
+    assert "`definiton`" in error_messages(response)["fields"][0]
 
 
 @pytest.mark.parametrize("fields", [",", ""])
@@ -332,7 +360,7 @@ def test_api_refuses_an_uppercase_slug_naming_it(editor_api, db):
     response = editor_api.post(f"{API}/terms/", payload, format="json")
 
     assert response.status_code == 400
-    assert "“object-lock”, not “Object-Lock”" in response.json()["slug"][0]
+    assert "“object-lock”, not “Object-Lock”" in error_messages(response)["slug"][0]
     assert not Term.objects.filter(name="Object Lock").exists()
 
 
@@ -342,7 +370,7 @@ def test_api_refuses_a_slug_changed_to_another_case(editor_api, term):
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["slug"]
+    assert list(error_messages(response)) == ["slug"]
 
 
 def test_admin_refuses_an_uppercase_slug_on_the_field(client, editor):
@@ -385,6 +413,20 @@ def test_every_answer_says_how_much_of_the_rate_is_left(api, term, low_rates):
     assert limited.status_code == 429
     assert rate(limited)[:2] == ["2", "0"]
     assert rate(limited)[2] == limited["Retry-After"]
+
+
+@pytest.mark.parametrize("url", [f"{API}/sync/", f"{API}/equivalents/?provider=aws&service=S3"])
+def test_sync_and_equivalents_say_how_much_of_the_rate_is_left(api, term, low_rates, url):
+    assert rate(api.get(url))[:2] == ["2", "1"]
+    limited = [api.get(url), api.get(url)][-1]
+    assert limited.status_code == 429 and rate(limited)[2] == limited["Retry-After"]
+
+
+@pytest.mark.parametrize(
+    "url", [f"{API}/trash/", f"{API}/webhooks/", f"{API}/webhooks/deliveries/"]
+)
+def test_staff_endpoints_say_how_much_of_the_rate_is_left(editor_api, low_rates, url):
+    assert rate(editor_api.get(url))[:2] == ["3", "2"]
 
 
 def test_a_token_client_sees_the_user_rate(editor_api, term, low_rates):
@@ -499,6 +541,11 @@ def test_head_of_a_list_has_the_etag_of_its_get(api, term):
 def test_anonymous_reads_may_be_kept_briefly_and_token_reads_are_private(api, editor_api, term):
     assert api.get(f"{API}/terms/")["Cache-Control"] == "max-age=60, must-revalidate"
     assert editor_api.get(f"{API}/terms/")["Cache-Control"] == "private, no-cache"
+
+
+def test_anonymous_syncs_may_be_kept_briefly_and_token_syncs_are_private(api, editor_api, term):
+    assert api.get(f"{API}/sync/")["Cache-Control"] == "max-age=60, must-revalidate"
+    assert editor_api.get(f"{API}/sync/")["Cache-Control"] == "private, no-cache"
 
 
 def test_a_400_asked_as_text_names_the_parameter_in_text(api, term):

@@ -1,6 +1,7 @@
 """One error shape everywhere under /api/, each error with a machine-readable code, as the
 schema's `Error` component documents it; writes take JSON only."""
 
+import jsonschema
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -255,6 +256,35 @@ def test_every_operation_has_an_example_of_each_answer_with_a_body(api):
                     assert media.get("examples") or status >= "400", where
             # Errors: an example of the shape.
             assert operation["responses"]["429"]["content"]["application/json"]["examples"]
+
+
+def json_schema(openapi):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null type, refs to `$defs`."""
+    if isinstance(openapi, list):
+        return [json_schema(item) for item in openapi]
+    if not isinstance(openapi, dict):
+        return openapi
+    schema = {key: json_schema(value) for key, value in openapi.items() if key != "nullable"}
+    if "$ref" in schema:
+        schema["$ref"] = schema["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if openapi.get("nullable"):
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def test_every_example_answer_fits_its_schema(api):
+    schema = api.get(f"{API}/schema/", {"format": "json"}).json()
+    definitions = json_schema(schema["components"]["schemas"])
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                for media in response.get("content", {}).values():
+                    validator = jsonschema.Draft202012Validator(
+                        json_schema(media["schema"]) | {"$defs": definitions}
+                    )
+                    for example in media.get("examples", {}).values():
+                        errors = [e.message for e in validator.iter_errors(example["value"])]
+                        assert not errors, (operation["operationId"], status, errors)
 
 
 def test_public_descriptions_hold_no_code_notes(api):

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from terms import importers, textformat, writing
 from terms.models import Change, SlugRedirect, Term
-from tests.conftest import make_category, make_term
+from tests.conftest import error_messages, make_category, make_term
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_a_new_term_may_not_take_a_slug_that_redirects(editor_api, renamed):
     }
     response = editor_api.post(f"{API}/terms/", payload, format="json")
     assert response.status_code == 400
-    assert "old slug of “Bucket”" in response.json()["name"][0]
+    assert "old slug of “Bucket”" in error_messages(response)["name"][0]
 
 
 def test_the_admin_form_refuses_a_slug_that_redirects(renamed):

@@ -25,7 +25,7 @@ from terms.webhook_models import (
     WebhookEndpoint,
 )
 
-from .conftest import make_term
+from .conftest import error_messages, make_term
 from .receiver import Receiver, verify
 from .servers import free_port
 
@@ -228,7 +228,8 @@ def test_a_delivery_is_signed_and_carries_the_term(
     assert sent["term"]["id"] == term.pk and sent["term"]["slug"] == "nimbus-store"
     assert sent["term"]["url"] == "https://glossary.example/api/v1/terms/nimbus-store/"
     assert sent["term"]["data"]["name"] == "Nimbus Store"
-    assert sent["term"]["data"]["url"] == "https://glossary.example/terms/nimbus-store/"
+    assert sent["term"]["data"]["url"] == sent["term"]["url"]
+    assert sent["term"]["data"]["html_url"] == "https://glossary.example/terms/nimbus-store/"
     assert delivery.state == DeliveryState.SUCCEEDED
     attempt = delivery.attempts.get()
     assert (attempt.number, attempt.status_code, attempt.response_snippet) == (
@@ -507,7 +508,7 @@ def test_the_api_names_an_unknown_event(publisher):
     )
 
     assert response.status_code == 400
-    assert "term.renamed" in json.dumps(response.json()["events[0]"])
+    assert "term.renamed" in json.dumps(error_messages(response)["events[0]"])
 
 
 def test_the_api_refuses_a_url_that_is_not_http(publisher):
@@ -515,7 +516,7 @@ def test_the_api_refuses_a_url_that_is_not_http(publisher):
         "/api/v1/webhooks/", {"url": "ftp://a.example/", "events": ALL}, format="json"
     )
 
-    assert response.status_code == 400 and "url" in response.json()
+    assert response.status_code == 400 and "url" in error_messages(response)
 
 
 def test_the_api_refuses_an_endpoint_without_events(publisher):
@@ -523,7 +524,29 @@ def test_the_api_refuses_an_endpoint_without_events(publisher):
         "/api/v1/webhooks/", {"url": "https://a.example/", "events": []}, format="json"
     )
 
-    assert response.status_code == 400 and "events" in response.json()
+    assert response.status_code == 400 and "events" in error_messages(response)
+
+
+def test_the_api_refuses_a_key_that_is_not_a_field_naming_it(publisher):
+    response = api_as(publisher).post(
+        "/api/v1/webhooks/",
+        {"url": "https://a.example/", "events": ALL, "secret": "whsec_mine", "evnets": []},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert sorted(error_messages(response)) == ["evnets", "secret"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_api_takes_only_a_json_boolean_for_is_active(publisher):
+    response = api_as(publisher).post(
+        "/api/v1/webhooks/",
+        {"url": "https://a.example/", "events": ALL, "is_active": 0},
+        format="json",
+    )
+
+    assert response.status_code == 400 and list(error_messages(response)) == ["is_active"]
 
 
 def test_webhooks_are_hidden_from_anonymous_clients(endpoint):
