@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from terms import diffs, health, linking, rendering, textformat, versions, writing
+from terms.admin_forms import OpenedVersionForm
 from terms.admin_history import HistoryAdminMixin
 from terms.admin_import import ImportAdminMixin
 from terms.admin_markdown import MarkdownPreviewAdminMixin
@@ -48,10 +49,8 @@ class LinesField(forms.CharField):
         return [line for line in lines if line]
 
 
-class TermAdminForm(forms.ModelForm):
+class TermAdminForm(OpenedVersionForm):
     aliases = LinesField(required=False, help_text=Term._meta.get_field("aliases").help_text)
-    # The version the editor opened: saving over a newer one is refused (terms.versions).
-    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Term
@@ -68,35 +67,19 @@ class TermAdminForm(forms.ModelForm):
         ]
         widgets = {"no_equivalent_on": forms.CheckboxSelectMultiple}
 
-    conflict = None  # the newer version's Stamp, when saving was refused
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["opened_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        opened = cleaned.get("opened_version")
-        if self.instance.pk is None or opened is None:
-            return cleaned
+    def newer_version(self, opened):
         try:
             # Locks the term until the admin's transaction ends: no write slips in between.
             versions.check(self.instance.pk, opened)
         except versions.VersionConflict as conflict:
-            self.conflict = conflict.current
-            # Shown again, the form carries the newer version: saving it once more, after
-            # reading the differences, is the editor's deliberate choice.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("opened_version")] = conflict.current.version
-            raise forms.ValidationError(
-                "%(changed)s Nothing was saved. Your input is kept below, and the differences "
+            return (
+                conflict.current,  # the newer version's Stamp
+                conflict.current.version,
+                f"{conflict} Nothing was saved. Your input is kept below, and the differences "
                 "to the saved version are listed above it; save again to replace that "
                 "version with yours.",
-                code="stale_version",
-                params={"changed": str(conflict)},
-            ) from None
-        return cleaned
+            )
+        return None
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

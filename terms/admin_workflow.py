@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from terms import diffs, publishing, roles
+from terms.admin_forms import OpenedVersionForm
 from terms.drafts import TermDraft
 from terms.models import Status, Term
 
@@ -147,27 +148,13 @@ class WorkflowAdminMixin:
     WORKFLOW_ACTIONS = ["submit_for_review", "publish_terms", "unpublish_terms"]
 
 
-class TermDraftForm(forms.ModelForm):
-    # The draft's version when the editor opened it: saving over a newer one is refused.
-    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class TermDraftForm(OpenedVersionForm):
     class Meta:
         model = TermDraft
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 40, "class": "vLargeTextField"})}
 
-    conflict = None  # the newer TermDraft, when saving was refused
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["opened_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        opened = cleaned.get("opened_version")
-        if self.instance.pk is None or opened is None:
-            return cleaned
+    def newer_version(self, opened):
         # Locked until the admin's transaction ends, so no save slips in between.
         current = (
             TermDraft.objects.select_for_update(of=("self",))
@@ -175,22 +162,17 @@ class TermDraftForm(forms.ModelForm):
             .filter(pk=self.instance.pk)
             .first()
         )
-        if current is not None and current.version != opened:
-            self.conflict = current
-            # Shown again, the form carries the newer version: saving once more, having read
-            # the differences, replaces it deliberately.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("opened_version")] = current.version
-            who = current.updated_by.get_username() if current.updated_by else "someone"
-            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
-            raise forms.ValidationError(
-                "This draft was changed by %(who)s at %(when)s since you opened it. Nothing "
-                "was saved. Your text is kept below, and the differences to the saved draft "
-                "are listed above it; save again to replace that draft with yours.",
-                code="stale_version",
-                params={"who": who, "when": when},
-            )
-        return cleaned
+        if current is None or current.version == opened:
+            return None
+        who = current.updated_by.get_username() if current.updated_by else "someone"
+        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
+        return (
+            current,
+            current.version,
+            f"This draft was changed by {who} at {when} since you opened it. Nothing was "
+            "saved. Your text is kept below, and the differences to the saved draft are "
+            "listed above it; save again to replace that draft with yours.",
+        )
 
     def clean_text(self):
         text = self.cleaned_data["text"]

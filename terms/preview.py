@@ -21,6 +21,8 @@ class _Rollback(Exception):
 
 
 class PreviewView(TermDetailView):
+    dated = False  # never stored (no-store): nothing to revalidate
+
     def get(self, request, *args, **kwargs):
         try:
             pk = publishing.previewed_pk(kwargs["token"])

@@ -236,11 +236,13 @@ class TermDetailView(DetailView):
             )
         return data
 
+    dated = True  # sends Last-Modified
+
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         # The page shows other terms too (neighbours, backlinks, link texts): its date is the
         # newest change readers can see, so If-Modified-Since never gets a stale 304.
-        newest = changes.last_modified([changes.latest_at(public=True)])
+        newest = changes.last_modified([changes.latest_at(public=True)]) if self.dated else None
         if newest is not None:
             response["Last-Modified"] = http_date(newest.timestamp())
         return response
