@@ -63,15 +63,23 @@ def for_cached_read(request):
     """The headers of an anonymous read answered from the page cache: the API's throttles'
     counts for this client, read and not added to."""
     asking = _CachedReadRequest(request)
-    states = []
+    throttles = []
     for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
         throttle = throttle_class()
         key = throttle.get_cache_key(asking, None) if throttle.rate is not None else None
         if key is not None:
-            history = throttle.cache.get(key, [])
-            now = throttle.timer()
-            states.append(rate_limit(throttle.num_requests, throttle.duration, history, now))
-    return min(states, key=lambda headers: int(headers[REMAINING]), default={})
+            throttles.append((throttle, key))
+    if not throttles:
+        return {}
+    # One round trip for every throttle's count (DRF's throttles share the default cache),
+    # not one each: a hit's headers must not cost more than the hit (target: cached API
+    # reads >= 85 % of the bare view).
+    histories = throttles[0][0].cache.get_many([key for _, key in throttles])
+    states = [
+        rate_limit(t.num_requests, t.duration, histories.get(key, []), t.timer())
+        for t, key in throttles
+    ]
+    return min(states, key=lambda headers: int(headers[REMAINING]))
 
 
 class RateLimitHeadersMixin:
