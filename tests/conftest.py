@@ -22,6 +22,13 @@ def make_category(slug="ai-ml", name=None):
     return category
 
 
+def restore_providers():
+    """Put back the data migration's providers when a transactional test's flush (a live
+    server's, say) removed them: the sample and children name AWS, Azure, GCP and OCI."""
+    if not Provider.objects.exists():
+        importlib.import_module("terms.migrations.0002_initial_data").create(apps, None)
+
+
 def make_term(name=None, *, category="ai-ml", children=0, **fields):
     """A saved term; `children` gives it that many use cases, FAQs and provider equivalents."""
     name = name or f"Term {next(_counter)}"
@@ -30,11 +37,9 @@ def make_term(name=None, *, category="ai-ml", children=0, **fields):
     # Most tests are about what readers see; workflow tests pass status="draft".
     fields.setdefault("status", "published")
     term = Term.objects.create(name=name, category=make_category(category), **fields)
+    if children:
+        restore_providers()
     providers = list(Provider.objects.all()) if children else []
-    if children and not providers:
-        # A transactional test's flush removes the data migration's providers: put them back.
-        importlib.import_module("terms.migrations.0002_initial_data").create(apps, None)
-        providers = list(Provider.objects.all())
     for i in range(children):
         UseCase.objects.create(
             term=term,
@@ -127,6 +132,7 @@ def sample(db):
     """The sample glossary, imported."""
     from terms.importers import import_paths
 
+    restore_providers()
     import_paths([SAMPLE])
 
 
