@@ -1,6 +1,7 @@
 """Answer 503, not 500, while the database cannot be reached."""
 
 import logging
+import sys
 
 from django.db import InterfaceError, OperationalError, connection
 from django.middleware import http
@@ -76,3 +77,11 @@ class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
                 request, etag=etag, last_modified=last_modified, response=response
             )
         return response
+
+
+def server_error(request):
+    """Django's handler500: a 503 when what failed was reaching the database, wherever it
+    failed (in the 404 handler or a middleware's response step, which no middleware's
+    process_exception() sees); otherwise terms.api_errors.server_error."""
+    # Django calls its handler500 while handling the exception, which it does not pass on.
+    return database_unavailable(request, sys.exc_info()[1]) or api_errors.server_error(request)

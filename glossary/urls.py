@@ -14,4 +14,4 @@ urlpatterns = [
 
 handler400 = "terms.api_errors.bad_request"
 handler404 = "terms.views.page_not_found"
-handler500 = "terms.api_errors.server_error"
+handler500 = "glossary.middleware.server_error"

@@ -10,8 +10,6 @@ an unknown URL, a CSRF failure or a server error, which Django would otherwise a
 HTML page.
 """
 
-import sys
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
@@ -119,16 +117,7 @@ def bad_request(request, exception):
 
 
 def server_error(request):
-    """Django's handler500, in JSON under /api/; a 503 when what failed was reaching the
-    database, wherever it failed: in the 404 handler or a middleware's response step, which
-    no middleware's process_exception() sees."""
-    # glossary.middleware answers outages with this module's JSON: imported here, not above.
-    from glossary.middleware import database_unavailable
-
-    # Django calls its handler500 while handling the exception, which it does not pass on.
-    unavailable = database_unavailable(request, sys.exc_info()[1])
-    if unavailable is not None:
-        return unavailable
+    """Django's handler500 (through glossary.middleware.server_error), in JSON under /api/."""
     if request.path.startswith("/api/"):
         return json_error(status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "Server error.")
     return defaults.server_error(request)
