@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Term, UseCase
 
@@ -152,3 +154,17 @@ def error_messages(response):
         assert set(error) == {"code", "field", "message"}
         messages.setdefault(error["field"], []).append(error["message"])
     return messages
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def editor_api(editor):
+    """An API client signed in as `editor` with a token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
+    return client

@@ -21,18 +21,6 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def editor_api(editor):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
-    return client
-
-
-@pytest.fixture
 def reader_api(db, django_user_model):
     """Signed in with a token, but without any permission on the glossary."""
     user = django_user_model.objects.create_user("reader", password="s3cret-pass!")

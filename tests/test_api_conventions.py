@@ -2,7 +2,6 @@
 query parameters, sparse fieldsets, rate-limit, CORS and caching headers."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from terms.models import Term
@@ -10,18 +9,6 @@ from terms.models import Term
 from .conftest import error_messages, make_term
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def editor_api(editor):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
-    return client
 
 
 def names(response):

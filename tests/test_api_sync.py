@@ -21,11 +21,6 @@ SYNC = "/api/v1/sync/"
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
 def editor_api(django_user_model):
     user = django_user_model.objects.create_user("ed", password="s3cret-pass!")
     user.user_permissions.set(Permission.objects.filter(codename="view_unpublished_term"))

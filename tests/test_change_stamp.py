@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
-from rest_framework.test import APIClient
 
 from terms import writing
 from terms.models import Category, Change, ProviderEquivalent, Term
@@ -18,11 +17,6 @@ from tests.conftest import age_content, make_category, make_term
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def stamp(term):

@@ -4,8 +4,6 @@ another term until editors delete the redirect."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from terms import importers, textformat, writing
 from terms.models import Change, SlugRedirect, Term
@@ -14,18 +12,6 @@ from tests.conftest import error_messages, make_category, make_term
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def editor_api(editor):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
-    return client
 
 
 @pytest.fixture
