@@ -1,5 +1,5 @@
 """A real webhook receiver for the tests: an http.server on 127.0.0.1 in a thread, which
-records every request and answers from a script; and the README's signature check."""
+records every request and answers from a script; and the signature check of docs/api.md."""
 
 import hashlib
 import hmac
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from bench.servers import wait_until
 
 
-# The README's receiver check, verbatim: the tests prove the documented code works.
+# The receiver check of docs/api.md, verbatim: the tests prove the documented code works.
 def verify(secret, header, body, tolerance=300):
     """Whether `body` (bytes) came from Glossary, signed with `secret` in the last
     `tolerance` seconds."""
