@@ -10,13 +10,14 @@ over and over (page cache hits); "uncached" rows ask a URL never asked before on
 request (an extra query parameter; for the API, which refuses one, an Origin), so every
 request is a miss that the view renders and stores. Every server is the run's own, on ports from --port up, stopped by its PID.
 
-    python -m bench.run [--duration 10s] [--connections 8] [--search-terms 100000]
+    python -m bench.run [--duration 5s] [--rounds 3] [--connections 8] [--search-terms 100000]
 """
 
 import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,9 +63,9 @@ class Row:
             return f"≥ {self.share:.0%} of bare"
         return f"p99 ≤ {self.p99_ms} ms" if self.p99_ms else ""
 
-    def met(self, result, bare):
+    def met(self, result, share):
         if self.share:
-            return result.rate >= self.share * bare.rate
+            return share >= self.share
         return result.p99 <= self.p99_ms if self.p99_ms else None
 
 
@@ -108,24 +109,48 @@ def wrk(base, row, duration, connections, urls):
     return Result(*map(float, found.groups()[:3]))
 
 
-def measure(base, duration, connections, urls):
-    """{row: (its Result, the bare view's Result measured just before it)}: on a machine
-    whose load changes during the run, each share compares two adjacent measurements."""
+def median(values):
+    return statistics.median(values)
+
+
+class Measured:
+    """A row's figures over the rounds: the median of its runs, the median of the bare runs
+    paired with them, and the median of each pair's share (a drifting load moves both
+    sides of a pair together)."""
+
+    def __init__(self, pairs):
+        results, bares = [r for r, _ in pairs], [b for _, b in pairs]
+        self.result, self.bare = (
+            Result(*(median(getattr(r, name) for r in runs) for name in ("rate", "p50", "p99")))
+            for runs in (results, bares)
+        )
+        self.share = median(r.rate / b.rate for r, b in pairs)
+
+
+def measure(base, duration, connections, urls, rounds):
+    """{row: Measured}: each row is run `rounds` times, each run right after a run of the
+    bare view (bare, row, bare, row, ...), so each share compares two adjacent runs."""
     results = {}
     searches = Path(urls).read_text().split()
     warm(base + BARE.path)
     for row in ROWS:
         for path in [row.path] if row.path else searches:
             warm(base + path, times=20 if row.path else 2)
-        bare = wrk(base, BARE, duration, connections, urls)
-        results[row] = (bare if row is BARE else wrk(base, row, duration, connections, urls), bare)
-        print(f"  {base} {row.label}: {results[row][0].rate:.0f} req/s", file=sys.stderr)
+        pairs = []
+        for _ in range(rounds):
+            bare = wrk(base, BARE, duration, connections, urls)
+            pairs.append(
+                (bare if row is BARE else wrk(base, row, duration, connections, urls), bare)
+            )
+        results[row] = Measured(pairs)
+        rates = ", ".join(f"{r.rate:.0f}/{b.rate:.0f}" for r, b in pairs)
+        print(f"  {base} {row.label}: {rates} req/s (row/bare)", file=sys.stderr)
     return results
 
 
 def table(passes):
-    """One markdown table: each row through each server, with its share of the bare view's
-    rate measured just before it (the baseline row: its first measurement)."""
+    """One markdown table: each row through each server, the medians of its rounds, with its
+    share of the bare view's rate (the median of each round's share)."""
     names = list(passes)
     head = ["", "target"]
     for name in names:
@@ -134,9 +159,10 @@ def table(passes):
     for row in ROWS:
         cells = [row.label, row.target()]
         for name in names:
-            result, bare = passes[name][row]
-            met = row.met(result, bare)
-            share = f"{100 * result.rate / bare.rate:.1f} %"
+            measured = passes[name][row]
+            result = measured.result
+            met = row.met(result, measured.share)
+            share = f"{100 * measured.share:.1f} %"
             if met is not None:
                 share += " ✓" if met else " ✗"
             cells += [f"{result.rate:.0f}", f"{result.p50:.1f}", f"{result.p99:.1f}", share]
@@ -147,7 +173,10 @@ def table(passes):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8742)))
-    parser.add_argument("--duration", default="10s", help="wrk -d per row and server")
+    parser.add_argument("--duration", default="5s", help="wrk -d per run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each row, each after a bare run"
+    )
     parser.add_argument("--connections", type=int, default=8, help="wrk -c")
     # Gunicorn's advice, as deploy/ sizes it: a worker waiting on PostgreSQL or Redis
     # leaves its core to another.
@@ -198,8 +227,12 @@ def main():
             urls.write("".join(f"/search/?q={q.replace(' ', '+')}\n" for q in queries))
             urls.flush()
             passes = {
-                "gunicorn": measure(stack.apps[0].url, args.duration, args.connections, urls.name),
-                "nginx": measure(stack.url, args.duration, args.connections, urls.name),
+                "gunicorn": measure(
+                    stack.apps[0].url, args.duration, args.connections, urls.name, args.rounds
+                ),
+                "nginx": measure(
+                    stack.url, args.duration, args.connections, urls.name, args.rounds
+                ),
             }
     finally:
         if stack:
@@ -209,7 +242,8 @@ def main():
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; PostgreSQL + Redis; "
         f"nginx in front of 2 gunicorns x {args.workers} sync workers (gunicorn column: one of "
-        f"them); wrk -c{args.connections} -d{args.duration}; {loaded}\n"
+        f"them); wrk -c{args.connections} -d{args.duration}, {args.rounds} rounds (medians); "
+        f"{loaded}\n"
     )
     print(table(passes))
 
