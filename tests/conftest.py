@@ -90,11 +90,12 @@ def _empty_cache():
     carries over (a flushed database counts its generations from zero again)."""
     from django.core.cache import caches
 
-    from terms import linking, page_cache
+    from terms import api_headers, linking, page_cache
 
     for cache in caches.all():
         cache.clear()
     page_cache.memory.clear()
+    api_headers.recent_counts.clear()
     linking.forget_index()
 
 
