@@ -381,7 +381,9 @@ def nginx_site(listen, static_root, app_ports, access_log):
 # The rest of a machine's nginx.conf, for an nginx of our own in a temporary folder.
 _NGINX_MAIN = """
 daemon off;
-worker_processes 1;
+# One worker per core, as Debian's own nginx.conf has it: with one, every byte of a
+# large page went through a single process (/compare/ cached: 78 % of bare, 83–91 % with auto).
+worker_processes auto;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 1024; }}
