@@ -185,7 +185,22 @@ def main():
     parser.add_argument(
         "--search-terms", type=int, default=0, help="synthetic terms to add for search (100000)"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="measure only the rows whose label contains TEXT (repeatable; the bare view always)",
+    )
+    parser.add_argument(
+        "--through",
+        choices=["both", "gunicorn", "nginx"],
+        default="both",
+        help="drive one gunicorn directly, nginx, or both",
+    )
     args = parser.parse_args()
+    if args.only:
+        ROWS[:] = [row for row in ROWS if row is BARE or any(t in row.label for t in args.only)]
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk).")
     # Ports: nginx, two gunicorns, then Redis and PostgreSQL.
@@ -226,13 +241,11 @@ def main():
         with tempfile.NamedTemporaryFile("w", suffix=".urls") as urls:
             urls.write("".join(f"/search/?q={q.replace(' ', '+')}\n" for q in queries))
             urls.flush()
+            bases = {"gunicorn": stack.apps[0].url, "nginx": stack.url}
             passes = {
-                "gunicorn": measure(
-                    stack.apps[0].url, args.duration, args.connections, urls.name, args.rounds
-                ),
-                "nginx": measure(
-                    stack.url, args.duration, args.connections, urls.name, args.rounds
-                ),
+                name: measure(base, args.duration, args.connections, urls.name, args.rounds)
+                for name, base in bases.items()
+                if args.through in ("both", name)
             }
     finally:
         if stack:
