@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from terms.compiled import Compiled
 from terms.querysets import Status
 
 # Ids per query: SQLite limits the parameters of one statement.
@@ -211,10 +212,22 @@ def _row(pk, slug, kind, at, visible, was_visible):
 # ---------------------------------------------------------------------------- HTTP
 
 
+def _newest(public, after):
+    log = Change.objects.filter(id__gt=after)
+    if public:
+        log = log.filter(Q(visible=True) | Q(was_visible=True))
+    return log.order_by("-id").only("at")[:1]
+
+
+# Asked on every term page and API list miss: compiled once (terms.compiled).
+_newest_public = Compiled(lambda after: _newest(True, after), -1)
+_newest_any = Compiled(lambda after: _newest(False, after), -1)
+
+
 def latest_at(public=True):
     """When the newest change that readers (`public`) or editors see was made, or None."""
-    log = Change.objects.filter(Q(visible=True) | Q(was_visible=True)) if public else Change.objects
-    return log.order_by("-id").values_list("at", flat=True).first()
+    found = (_newest_public if public else _newest_any)(0)
+    return found[0].at if found else None
 
 
 def last_modified(stamps):

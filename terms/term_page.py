@@ -1,87 +1,15 @@
 """Loading one term with everything its page and the API's detail show, in five queries.
 
-This is the term page's shortcut around the ORM (target: term page and API detail at ≥ 10 %
-of a bare view): building and compiling a QuerySet costs Django ~0.4 ms and running it
-~0.05 ms, so the SQL of each query is compiled once per process and run raw afterwards.
+Its queries are compiled once per process (terms.compiled; target: term page and API detail
+at ≥ 10 % of a bare view).
 """
 
-from django.db import connection, connections, router
+from django.db import connection
 from django.db.models import F
-from django.db.models.sql import Query
 from django.utils import timezone
 
+from terms.compiled import Compiled, fetch
 from terms.models import FAQ, Category, Provider, ProviderEquivalent, Status, Term, UseCase
-
-
-class _Shape:
-    """How the rows of one query become model instances, worked out once per process:
-    columns named for the model's fields load them (converted as the ORM converts them),
-    the others become attributes."""
-
-    def __init__(self, model, names, conn):
-        fields = {f.column: f for f in model._meta.concrete_fields}
-        self.model = model
-        self.field_at = [i for i, name in enumerate(names) if name in fields]
-        self.attnames = [fields[names[i]].attname for i in self.field_at]
-        self.extra_at = [(name, i) for i, name in enumerate(names) if name not in fields]
-        cols = [fields[n].get_col(model._meta.db_table) if n in fields else None for n in names]
-        compiler = conn.ops.compiler("SQLCompiler")(Query(model), conn, None)
-        self.converters = list(compiler.get_converters(cols).items())
-
-    def load(self, rows, alias, conn):
-        objects = []
-        for row in rows:
-            if self.converters:
-                row = list(row)
-                for pos, (converters, expression) in self.converters:
-                    for converter in converters:
-                        row[pos] = converter(row[pos], expression, conn)
-            instance = self.model.from_db(alias, self.attnames, [row[i] for i in self.field_at])
-            for name, i in self.extra_at:
-                setattr(instance, name, row[i])
-            objects.append(instance)
-        return objects
-
-
-_shapes = {}
-
-
-def fetch(model, sql, params):
-    """The rows of `sql` as `model` instances, as `model.objects.raw(sql, params)` gives them
-    (same database routing, converters and deferred fields), without its per-query set-up:
-    a quarter of a term page's CPU went into RawQuerySet's column mapping."""
-    alias = router.db_for_read(model)
-    conn = connections[alias]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        shape = _shapes.get((conn.vendor, sql))
-        if shape is None:
-            names = [column[0] for column in cursor.description]
-            shape = _shapes[conn.vendor, sql] = _Shape(model, names, conn)
-    return shape.load(rows, alias, conn)
-
-
-class Compiled:
-    """A QuerySet compiled to SQL once per process, then run raw with a fresh parameter.
-
-    `build(value)` must return a QuerySet whose only parameter is `value`; annotations come
-    back as attributes.
-    """
-
-    def __init__(self, build, placeholder):
-        self.build, self.placeholder, self.sql = build, placeholder, {}
-
-    def __call__(self, value):
-        vendor = connection.vendor
-        if vendor not in self.sql:
-            queryset = self.build(self.placeholder)
-            sql, params = queryset.query.sql_with_params()
-            assert params == (self.placeholder,), params
-            self.sql[vendor] = (queryset.model, sql)
-        model, sql = self.sql[vendor]
-        return fetch(model, sql, [value])
-
 
 _term_by_slug = Compiled(
     lambda slug: Term.objects.filter(slug=slug).annotate(
