@@ -1,13 +1,16 @@
 """The production environment of docs/deploy.md passes Django's deploy checklist."""
 
+import gc
 import json
 import os
 import re
+import runpy
 import secrets
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +96,26 @@ def test_a_local_run_without_a_secret_key_stays_on_plain_http():
 
 def test_debug_stays_on_plain_http_even_with_a_secret_key():
     assert production_settings(SECRET | {"DJANGO_DEBUG": "1"}) == [False] * 3 + [0] + [False] * 2
+
+
+def gunicorn_config(monkeypatch, **environment):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_gunicorn_forks_workers_from_an_app_loaded_once(monkeypatch):
+    assert gunicorn_config(monkeypatch)["preload_app"] is True
+    assert gunicorn_config(monkeypatch, GUNICORN_PRELOAD="0")["preload_app"] is False
+
+
+def test_the_preloaded_app_is_out_of_the_collectors_reach_before_workers_fork(monkeypatch):
+    when_ready = gunicorn_config(monkeypatch)["when_ready"]
+    try:
+        when_ready(SimpleNamespace(cfg=SimpleNamespace(preload_app=False)))
+        assert gc.get_freeze_count() == 0
+
+        when_ready(SimpleNamespace(cfg=SimpleNamespace(preload_app=True)))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
