@@ -713,6 +713,18 @@ def test_a_query_that_finds_something_is_not_corrected(db):
     assert found("photn") == {"Photn Lab"}
 
 
+def test_a_corrected_search_is_served_from_the_cache(committed):
+    first_results = search.search_terms("nimbsu")
+    with CaptureQueriesContext(connection) as captured:
+        again = search.search_terms("nimbsu")
+
+    assert [q["sql"] for q in captured] == [
+        "SELECT value FROM terms_contentgeneration WHERE id = 1"
+    ]
+    assert (again.correction, again.ids) == ("nimbus", first_results.ids)
+    assert again.cache_key == first_results.cache_key is not None
+
+
 def test_a_cached_correction_keeps_its_highlighting(committed):
     first_results = search.search_terms("nimbsu")
     again = search.search_terms("nimbsu")

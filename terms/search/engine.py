@@ -44,15 +44,18 @@ def search_terms(
     if generation is None:
         return _search(results, *asked)
     # The parsed query, not the text: "RAG" and "rag " are one search.
-    results.cache_key = cache.key(generation, parsed.clauses, *asked)
-    cached = cache.get(results.cache_key)
+    key = cache.key(generation, parsed.clauses, *asked)
+    cached = cache.get(key)
     if cached is not None:
-        results = replace(results, **cached)
+        results = replace(results, cache_key=key, **cached)
         if results.correction:
             results.parsed = parse(results.correction)
         return results
+    # A corrected search comes back as the correction's results, a new object: the key is
+    # the query's as typed, whichever object answers it.
     results = _search(results, *asked)
-    cache.set(results.cache_key, {name: getattr(results, name) for name in results.CACHED}, seconds)
+    results.cache_key = key
+    cache.set(key, {name: getattr(results, name) for name in results.CACHED}, seconds)
     return results
 
 
