@@ -233,9 +233,13 @@ class Term(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         term = super().from_db(db, field_names, values, **kwargs)
-        # The slug as stored: a save that changes it leaves a redirect (terms.redirects).
-        term.stored_slug = term.__dict__.get("slug")
+        term.loaded()
         return term
+
+    def loaded(self):
+        """What a term read from the database notes (terms.compiled calls this too): the
+        slug as stored, as a save that changes it leaves a redirect (terms.redirects)."""
+        self.stored_slug = self.__dict__.get("slug")
 
     def validate_unique(self, exclude=None):
         """Also refuse the name or slug of a term in the trash, which `objects` (and so
