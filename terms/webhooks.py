@@ -66,8 +66,8 @@ def changes_recorded(changes):
     if not changes:
         return []
     # Locked till the commit (PostgreSQL; SQLite has one writer at a time): an endpoint
-    # deleted meanwhile would fail the editor's save on its deliveries' foreign key. Its
-    # delete waits instead. In one order, so two saves cannot deadlock.
+    # deleted meanwhile would fail the editor's save on its deliveries' foreign key; the
+    # delete waits for the save and fails instead. In one order: two saves cannot deadlock.
     active = WebhookEndpoint.objects.filter(is_active=True).select_for_update(no_key=True)
     endpoints = [
         (pk, set(events)) for pk, events in active.order_by("pk").values_list("pk", "events")

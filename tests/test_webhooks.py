@@ -4,11 +4,12 @@ retries, redelivery, the sweep, the admin and the API. tests/test_webhooks_worke
 the worker as a process."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.tasks.base import TaskResultStatus
 from django.test import TestCase
@@ -262,6 +263,36 @@ def test_a_change_rolled_back_after_its_batch_leaves_no_delivery(
         failing_write()
 
     assert callbacks == [] and not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_deleted_during_a_save_waits_for_it_rather_than_failing_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no delete can come in between")
+    endpoint = WebhookEndpoint.objects.create(url="https://a.example/", events=ALL)
+    outcome = []
+
+    def delete():
+        try:
+            with transaction.atomic():
+                WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+            outcome.append("deleted")
+        except IntegrityError:
+            outcome.append("refused: it has a delivery now")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        with writing.batch():
+            term = make_term("Nimbus Store")
+        deleting = threading.Thread(target=delete)
+        deleting.start()
+        deleting.join(timeout=1)
+        waited = deleting.is_alive()
+    deleting.join(timeout=10)
+
+    assert waited and outcome == ["refused: it has a delivery now"]
+    assert WebhookDelivery.objects.get().term_id == term.pk
 
 
 def test_an_endpoint_gets_only_the_events_it_chose(db, django_capture_on_commit_callbacks):
