@@ -11,6 +11,6 @@ class TermsConfig(AppConfig):
         from terms import changes, history, signals, webhooks
 
         signals.connect()
-        changes.subscribe(webhooks.changes_committed)
+        changes.subscribe(webhooks.changes_recorded)
         serializers.register_serializer(history.FORMAT, "terms.history_format")
         history.register()

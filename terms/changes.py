@@ -4,13 +4,15 @@ Every outermost write batch (terms.writing.batch()) ends by calling `record()` i
 transaction: each term it created, changed, published, unpublished, trashed or deleted gets
 one Change, numbered by the log's own sequence (`Change.id`), which the sync feed
 (terms.api_sync) hands out in its tokens. Receivers that `subscribe()` (webhooks) get the
-rows of each batch once its transaction has committed, never after a rollback.
+rows of each batch inside its transaction, once they are written: what a receiver writes
+commits with the change or not at all, and what is to follow the commit it hands to
+`transaction.on_commit`.
 """
 
 import threading
 from itertools import batched
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -64,8 +66,8 @@ _state = threading.local()
 
 
 def subscribe(receiver):
-    """Call `receiver(changes)` with the Change rows of each write batch, after its
-    transaction commits; a receiver that raises is logged and the others still run."""
+    """Call `receiver(changes)` with the Change rows of each write batch, inside its
+    transaction: a receiver that raises rolls the batch back."""
     if receiver not in _receivers:
         _receivers.append(receiver)
 
@@ -200,8 +202,7 @@ def record(created, changed, now=None):
     for chunk in batched(sorted(c.term_id for c in rows if c.kind != Kind.DELETED), CHUNK):
         Term.everything.filter(pk__in=chunk).update(changed_at=now)
     for receiver in _receivers if rows else ():
-        # One callback each: a receiver that raises does not keep the others from the rows.
-        transaction.on_commit(lambda receiver=receiver: receiver(rows), robust=True)
+        receiver(rows)
     return rows
 
 

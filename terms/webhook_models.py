@@ -101,8 +101,8 @@ class WebhookDelivery(models.Model):
     body = models.TextField(blank=True, editable=False)
     state = models.CharField(max_length=10, choices=DeliveryState, default=DeliveryState.PENDING)
     attempt_count = models.PositiveIntegerField(default=0)
-    # While pending: when the next attempt is due, or when a running attempt counts as lost
-    # (its worker died) and the worker's sweep queues it again.
+    # While pending: when the next attempt is due, or when the sweep of a worker takes the
+    # delivery for lost (never queued, or its running attempt's worker died) and queues it.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     retry_until = models.DateTimeField(help_text="Failed attempts are retried until then.")
     # The queued task that is to make the next attempt; any other task for it stands down.

@@ -2,12 +2,14 @@
 asked for its event, from the task worker (`manage.py worker`), never from the editor's
 request.
 
-A change becomes one WebhookDelivery per endpoint, written and queued (Django's tasks
-framework) together after the change commits. `deliver` makes one attempt: a failure that
-the receiver may get over (no answer, a timeout, 5xx, 429) is queued again after a delay
-that doubles up to an hour, with jitter, until WEBHOOK_RETRY_FOR has passed; any other
-answer ends the delivery. Every attempt is a WebhookAttempt row. A worker killed
-mid-attempt leaves its delivery overdue; the sweep every worker runs queues it again.
+A change becomes one WebhookDelivery per endpoint, written in the change's own transaction
+(a transactional outbox: a committed change always has its deliveries) and queued (Django's
+tasks framework) once it commits. `deliver` makes one attempt: a failure that the receiver
+may get over (no answer, a timeout, 5xx, 429) is queued again after a delay that doubles up
+to an hour, with jitter, until WEBHOOK_RETRY_FOR has passed; any other answer ends the
+delivery. Every attempt is a WebhookAttempt row. A delivery left unqueued (its process died
+after the commit) or cut short (its worker was killed mid-attempt) falls overdue; the sweep
+every worker runs queues it again.
 """
 
 import hashlib
@@ -21,6 +23,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import batched
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -46,21 +49,28 @@ MAX_RETRY_DELAY = 3600
 # Finished deliveries stay in the admin this long, then the worker's sweep forgets them.
 KEEP_DAYS = 30
 USER_AGENT = "Glossary-Webhooks/1"
+# A delivery is queued just after its change commits; one still unqueued after this was
+# left by a process that died in between, and the worker's sweep queues it.
+QUEUED_WITHIN = timedelta(seconds=30)
 
 
-# Enqueueing: the receiver of terms.changes.
+# Writing and queueing: the receiver of terms.changes.
 
 
-def changes_committed(changes):
-    """A delivery for each change (terms.changes.Change rows, committed) that readers can
-    see and each active endpoint that wants its event, queued for the worker. Changes to
+def changes_recorded(changes):
+    """Inside the transaction of the batch that made `changes` (terms.changes.Change rows):
+    a delivery for each change that readers can see and each active endpoint that wants its
+    event, written with the change and queued for the worker once it commits. Changes to
     terms readers never saw (a draft's edits) are not sent: its publishing is."""
     changes = [change for change in changes if change.public]
     if not changes:
         return []
+    # Locked till the commit (PostgreSQL; SQLite has one writer at a time): an endpoint
+    # deleted meanwhile would fail the editor's save on its deliveries' foreign key; the
+    # delete waits for the save and fails instead. In one order: two saves cannot deadlock.
+    active = WebhookEndpoint.objects.filter(is_active=True).select_for_update(no_key=True)
     endpoints = [
-        (pk, set(events))
-        for pk, events in WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events")
+        (pk, set(events)) for pk, events in active.order_by("pk").values_list("pk", "events")
     ]
     if not endpoints:
         return []
@@ -72,7 +82,9 @@ def changes_committed(changes):
             term_id=change.term_id,
             term_slug=change.slug,
             occurred_at=change.at,
-            next_attempt_at=now,
+            # Queued as soon as the change commits; should this process die first, the
+            # worker's sweep queues it from then on.
+            next_attempt_at=now + QUEUED_WITHIN,
             retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_FOR),
         )
         for change in changes
@@ -80,17 +92,33 @@ def changes_committed(changes):
         for pk, wanted in endpoints
         if event in wanted
     ]
-    try:
-        # The rows and their tasks commit together: a queued task always finds its row.
-        with transaction.atomic():
-            WebhookDelivery.objects.bulk_create(deliveries, batch_size=500)
-            for delivery in deliveries:
-                _queue(delivery)
-    except DatabaseError:
-        # The change itself is committed: the editor's save succeeded and must say so.
-        logger.exception("Webhook deliveries for %d changes could not be queued", len(changes))
-        return []
+    WebhookDelivery.objects.bulk_create(deliveries, batch_size=500)
+    # Robust: the change is committed, and the editor's save succeeded and must say so.
+    transaction.on_commit(lambda: _queue_written(deliveries), robust=True)
     return deliveries
+
+
+def _queue_written(deliveries):
+    """A task for each of `deliveries` (just committed) that the sweep has not queued."""
+    try:
+        # The tasks and their ids on the rows commit together: a row left without one is
+        # the sweep's to queue, and the rows are locked so it queues none of them twice.
+        with transaction.atomic():
+            unqueued = set()
+            for chunk in batched([delivery.pk for delivery in deliveries], 1000):
+                unqueued.update(
+                    WebhookDelivery.objects.select_for_update()
+                    .filter(pk__in=chunk, task_id="")
+                    .values_list("pk", flat=True)
+                )
+            for delivery in deliveries:
+                if delivery.pk in unqueued:
+                    _queue(delivery)
+    except DatabaseError:
+        logger.exception(
+            "%d webhook deliveries could not be queued; the worker's sweep will queue them",
+            len(deliveries),
+        )
 
 
 def event_for(kind):
@@ -342,8 +370,9 @@ def _seconds(value):
 
 
 def requeue_lost(limit=200):
-    """Queue again the pending deliveries that are overdue and have no task waiting: their
-    worker died mid-attempt, or their retry could not be queued. Returns how many."""
+    """Queue the pending deliveries that are overdue and have no task waiting: their process
+    died before queueing them, their worker died mid-attempt, or their retry could not be
+    queued. Returns how many."""
     now = timezone.now()
     overdue = WebhookDelivery.objects.filter(
         state=DeliveryState.PENDING, next_attempt_at__lt=now

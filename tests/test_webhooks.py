@@ -1,15 +1,18 @@
-"""Webhooks in one process: endpoints and their checks, the deliveries a committed change
-queues, one attempt each by django-tasks-db's own worker loop against a real HTTP receiver,
+"""Webhooks in one process: endpoints and their checks, the deliveries a change writes in its
+own transaction and queues once it commits, one attempt each by django-tasks-db's own worker loop against a real HTTP receiver,
 retries, redelivery, the sweep, the admin and the API. tests/test_webhooks_worker.py runs
 the worker as a process."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.tasks.base import TaskResultStatus
+from django.test import TestCase
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
@@ -136,7 +139,7 @@ def test_an_attempt_number_is_used_once_per_delivery(endpoint):
         WebhookAttempt.objects.create(delivery=delivery, number=1, started_at=now, duration_ms=1)
 
 
-# Queueing: after the commit, from the change log.
+# Writing, in the change's transaction, and queueing, after its commit.
 
 
 def test_a_committed_change_queues_a_delivery_and_sends_nothing_yet(
@@ -154,6 +157,86 @@ def test_a_committed_change_queues_a_delivery_and_sends_nothing_yet(
     assert receiver.requests == []
 
 
+def unqueued_write(django_capture_on_commit_callbacks):
+    """A term created and committed by a process that dies before its after-commit work:
+    the callbacks of that work, not run."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        make_term("Nimbus Store")
+    return callbacks
+
+
+def overdue():
+    """As if the time the sweep leaves the writer to queue its deliveries had passed."""
+    WebhookDelivery.objects.update(next_attempt_at=F("next_attempt_at") - webhooks.QUEUED_WITHIN)
+
+
+def test_a_committed_change_has_its_delivery_even_if_its_process_dies_before_queueing_it(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    before = timezone.now()
+    unqueued_write(django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.task_id == "" and not DBTaskResult.objects.exists()
+    assert before < delivery.next_attempt_at <= timezone.now() + webhooks.QUEUED_WITHIN
+
+
+def test_the_sweep_queues_a_delivery_whose_process_died_before_queueing_it(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    unqueued_write(django_capture_on_commit_callbacks)
+    assert webhooks.requeue_lost() == 0  # the writer may still queue it
+
+    overdue()
+    assert webhooks.requeue_lost() == 1
+    run_worker()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.SUCCEEDED and len(receiver.requests) == 1
+
+
+def test_a_delivery_the_sweep_queued_first_is_not_queued_again_after_the_commit(
+    endpoint, django_capture_on_commit_callbacks
+):
+    after_commit = unqueued_write(django_capture_on_commit_callbacks)
+    overdue()
+    assert webhooks.requeue_lost() == 1
+
+    for callback in after_commit:  # the writer, slow to queue
+        callback()
+
+    delivery = WebhookDelivery.objects.get()
+    assert [str(task) for task in DBTaskResult.objects.values_list("id", flat=True)] == [
+        delivery.task_id
+    ]
+
+
+def test_deliveries_that_cannot_be_queued_stay_for_the_sweep_and_the_save_succeeds(
+    db, receiver, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    for path in ["a", "b"]:
+        WebhookEndpoint.objects.create(url=f"{receiver.url}{path}", events=ALL)
+    queue = webhooks._queue
+    calls = []
+
+    def down(delivery):
+        calls.append(delivery)
+        if len(calls) == 2:
+            raise DatabaseError("the queue is unreachable")
+        queue(delivery)
+
+    monkeypatch.setattr(webhooks, "_queue", down)
+    commit(django_capture_on_commit_callbacks, lambda: make_term("Nimbus Store"))
+    monkeypatch.setattr(webhooks, "_queue", queue)
+
+    # The first delivery's task went with the second's failure: neither is queued.
+    assert len(calls) == 2 and not DBTaskResult.objects.exists()
+    assert list(WebhookDelivery.objects.values_list("task_id", flat=True)) == ["", ""]
+    assert "2 webhook deliveries could not be queued" in caplog.text
+    overdue()
+    assert webhooks.requeue_lost() == 2
+
+
 def test_a_rolled_back_change_queues_nothing(endpoint, django_capture_on_commit_callbacks):
     def failing_write():
         with writing.batch():
@@ -164,6 +247,52 @@ def test_a_rolled_back_change_queues_nothing(endpoint, django_capture_on_commit_
         failing_write()
 
     assert callbacks == [] and not WebhookDelivery.objects.exists()
+
+
+def test_a_change_rolled_back_after_its_batch_leaves_no_delivery(
+    endpoint, django_capture_on_commit_callbacks
+):
+    def failing_write():
+        with transaction.atomic():
+            with writing.batch():
+                make_term("Nimbus Store")
+            assert WebhookDelivery.objects.exists()  # written with the change
+            raise RuntimeError("the caller's transaction fails")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        failing_write()
+
+    assert callbacks == [] and not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_deleted_during_a_save_waits_for_it_rather_than_failing_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no delete can come in between")
+    endpoint = WebhookEndpoint.objects.create(url="https://a.example/", events=ALL)
+    outcome = []
+
+    def delete():
+        try:
+            with transaction.atomic():
+                WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+            outcome.append("deleted")
+        except IntegrityError:
+            outcome.append("refused: it has a delivery now")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        with writing.batch():
+            term = make_term("Nimbus Store")
+        deleting = threading.Thread(target=delete)
+        deleting.start()
+        deleting.join(timeout=1)
+        waited = deleting.is_alive()
+    deleting.join(timeout=10)
+
+    assert waited and outcome == ["refused: it has a delivery now"]
+    assert WebhookDelivery.objects.get().term_id == term.pk
 
 
 def test_an_endpoint_gets_only_the_events_it_chose(db, django_capture_on_commit_callbacks):
@@ -194,16 +323,35 @@ def test_a_draft_is_not_announced_until_it_is_published(
     assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["term.published"]
 
 
-def test_queueing_costs_a_query_per_batch_and_three_per_delivery(
-    endpoint, django_capture_on_commit_callbacks, django_assert_max_num_queries
-):
-    class Change:
-        term_id, slug, kind, at, public = 1, "nimbus-store", "updated", timezone.now(), True
+class Updated:
+    term_id, slug, kind, at, public = 1, "nimbus-store", "updated", timezone.now(), True
 
-    # The endpoints; then per delivery: its row, its task, the task's id on the row; and a
+
+def test_writing_deliveries_costs_two_queries_in_the_changes_transaction(
+    db, django_assert_num_queries
+):
+    for path in ["a", "b"]:
+        WebhookEndpoint.objects.create(url=f"https://{path}.example/", events=ALL)
+
+    # The endpoints, the rows.
+    with django_assert_num_queries(2):
+        webhooks.changes_recorded([Updated()])
+
+
+def test_queueing_costs_a_query_per_batch_and_two_per_delivery(
+    db, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    for path in ["a", "b"]:
+        WebhookEndpoint.objects.create(url=f"https://{path}.example/", events=ALL)
+    with django_capture_on_commit_callbacks() as callbacks:
+        webhooks.changes_recorded([Updated()])
+
+    # The rows still unqueued; per delivery its task and the task's id on the row; and a
     # savepoint's two statements inside the test's transaction.
-    with django_assert_max_num_queries(6):
-        webhooks.changes_committed([Change()])
+    with django_assert_max_num_queries(7):
+        [queue] = callbacks
+        queue()
+    assert DBTaskResult.objects.count() == 2
 
 
 # Sending: one attempt per task, run by the library's worker loop.
@@ -262,11 +410,14 @@ def test_a_deleted_term_is_announced_without_its_data(
 
 def queued(endpoint, event="term.updated"):
     term = make_term()
+    # Its creation's delivery, never queued here: the test's is the one below.
+    WebhookDelivery.objects.filter(term_id=term.pk).delete()
 
     class Change:
         term_id, slug, kind, at, public = term.pk, term.slug, event[5:], timezone.now(), True
 
-    [delivery] = webhooks.changes_committed([Change()])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        [delivery] = webhooks.changes_recorded([Change()])
     return delivery
 
 
