@@ -593,3 +593,18 @@ def test_a_cached_read_reports_the_throttle_nearest_its_limit(api, term, setting
 
     assert rate(miss)[:2] == ["3", "2"]
     assert rate(hit)[:2] == ["3", "2"]
+
+
+def test_the_rate_left_counts_only_the_requests_inside_the_window():
+    from terms.api_headers import rate_limit
+
+    # Newest first, as DRF keeps them: three inside the last 60 s, two older.
+    history = [1000.0, 990.0, 941.0, 940.0, 900.0]
+
+    assert rate_limit(10, 60, history, now=1000.5) == {
+        "RateLimit-Limit": "10",
+        "RateLimit-Remaining": "7",
+        "RateLimit-Reset": "1",  # 941 leaves the window at 1001
+    }
+    assert rate_limit(10, 60, [], now=1000.5)["RateLimit-Remaining"] == "10"
+    assert rate_limit(2, 60, history, now=1000.5)["RateLimit-Remaining"] == "0"
