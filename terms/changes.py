@@ -213,21 +213,19 @@ def _row(pk, slug, kind, at, visible, was_visible):
 # ---------------------------------------------------------------------------- HTTP
 
 
-def _newest(public, after):
-    log = Change.objects.filter(id__gt=after)
-    if public:
-        log = log.filter(Q(visible=True) | Q(was_visible=True))
+def _newest(public):
+    log = Change.objects.filter(Q(visible=True) | Q(was_visible=True)) if public else Change.objects
     return log.order_by("-id").only("at")[:1]
 
 
 # Asked on every term page and API list miss: compiled once (terms.compiled).
-_newest_public = Compiled(lambda after: _newest(True, after), -1)
-_newest_any = Compiled(lambda after: _newest(False, after), -1)
+_newest_public = Compiled(lambda: _newest(True))
+_newest_any = Compiled(lambda: _newest(False))
 
 
 def latest_at(public=True):
     """When the newest change that readers (`public`) or editors see was made, or None."""
-    found = (_newest_public if public else _newest_any)(0)
+    found = (_newest_public if public else _newest_any)()
     return found[0].at if found else None
 
 
