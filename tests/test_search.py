@@ -342,15 +342,19 @@ def test_rebuild_command_restores_a_cleared_index(sample):
 # ---------------------------------------------------------------- result cache
 
 
+def only_the_change_count(captured):
+    """Whether the captured queries are the index's change count, nothing else (a search
+    computed afresh on PostgreSQL is one statement too, so the count alone would not tell)."""
+    return [q["sql"] for q in captured] == [
+        "SELECT value FROM terms_contentgeneration WHERE id = 1"
+    ]
+
+
 def test_repeated_search_is_served_from_the_cache(committed):
     first_results = search.search_terms("nimbus")
     with CaptureQueriesContext(connection) as captured:
         again = search.search_terms("NIMBUS ")
-    # The index's change count, nothing else (a search computed afresh on PostgreSQL is one
-    # statement too, so the count alone would not tell).
-    assert [q["sql"] for q in captured] == [
-        "SELECT value FROM terms_contentgeneration WHERE id = 1"
-    ]
+    assert only_the_change_count(captured)
     assert again.ids == first_results.ids
     assert again.query == "NIMBUS"
 
@@ -360,9 +364,7 @@ def test_repeated_search_page_reads_only_the_change_count(committed, client):
     first_page = client.get(url).content
     with CaptureQueriesContext(connection) as captured:
         again = client.get(url)
-    assert [q["sql"] for q in captured] == [
-        "SELECT value FROM terms_contentgeneration WHERE id = 1"
-    ]
+    assert only_the_change_count(captured)
     assert again.content == first_page
     assert b"Nimbus Queue" in again.content
 
@@ -718,9 +720,7 @@ def test_a_corrected_search_is_served_from_the_cache(committed):
     with CaptureQueriesContext(connection) as captured:
         again = search.search_terms("nimbsu")
 
-    assert [q["sql"] for q in captured] == [
-        "SELECT value FROM terms_contentgeneration WHERE id = 1"
-    ]
+    assert only_the_change_count(captured)
     assert (again.correction, again.ids) == ("nimbus", first_results.ids)
     assert again.cache_key == first_results.cache_key is not None
 
